@@ -1,0 +1,41 @@
+# helpmate: the two quick-start commands are `make chat` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+
+.PHONY: chat test check bench eval index clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "helpmate needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## chat: install if needed, build the index of the library if it is missing or stale, start the chat
+chat: $(STAMP)
+	$(BIN)/helpmate kb index
+	$(BIN)/helpmate chat
+
+## test: install with the test extras if needed, run the whole suite
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## check: lint, format check and types
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+## bench: speed, size and quality benchmarks; prints JSON
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## index: build or update the index of the configured library
+index: $(STAMP)
+	$(BIN)/helpmate kb index
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,1 @@
+"""The conversation engine: situations, needs, safeguarding, plans and replies. Never imports Textual."""

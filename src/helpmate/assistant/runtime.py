@@ -1,0 +1,49 @@
+"""Builds the engine's parts from settings, in one place, for the CLI, the chat and the tests."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from helpmate.assistant.suggest import Suggester
+from helpmate.errors import HelpmateError
+from helpmate.index.builder import library_fingerprint
+from helpmate.index.embedders import Embedder, make_embedder
+from helpmate.index.search import Index
+from helpmate.index.store import VectorStore
+from helpmate.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    index: Index
+    embedder: Embedder
+    suggester: Suggester
+
+    @property
+    def stale(self) -> bool:
+        """True when the library files changed after the index was built."""
+        try:
+            return library_fingerprint(self.settings.knowledge) != self.index.manifest.get("fingerprint")
+        except OSError:
+            return False
+
+
+def open_store(settings: Settings) -> VectorStore:
+    return VectorStore.open(settings.chroma_dir, settings.chroma_url)
+
+
+def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_stale: bool = True) -> Runtime:
+    embedder = embedder or make_embedder(settings.embedder)
+    index = Index.load(settings.index_dir, open_store(settings))
+    if index.manifest.get("embedder") != embedder.name:
+        raise HelpmateError(
+            f"the index was built with {index.manifest.get('embedder')}, but the embedder is {embedder.name}",
+            hint="run 'helpmate kb index' again with the same HELPMATE_EMBEDDER",
+        )
+    runtime = Runtime(settings, index, embedder, Suggester(index, embedder))
+    if warn_stale and runtime.stale:
+        print("helpmate: note: the library changed since the index was built; run 'helpmate kb index'",
+              file=sys.stderr)
+    return runtime

@@ -1,0 +1,178 @@
+"""From a description of a person to suggestions: needs, then standard and community help per need.
+
+This is the contract the chat, the evaluations and scripts share (``helpmate suggest``):
+
+``{"needs": [{id, label, score}], "safeguarding": [...], "services": [{id, name, score, need, why}],
+"community": [...], "questions": [...]}``
+
+How it works: the situation and each of its clauses are embedded in one batch; needs are the
+taxonomy entries whose worker-language examples lie closest (plus a keyword bonus). Each need
+found becomes an expansion: a vector halfway between the situation and the need's description in
+directory language, and the need's keywords. The plain situation and every expansion are
+searched dense and by keyword, per track, and fused by rank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from helpmate.assistant.facts import find_age, find_area
+from helpmate.index.embedders import Embedder
+from helpmate.index.search import Expansion, Filters, Hit, Index
+from helpmate.index.text import tokenize
+from helpmate.knowledge.records import Need
+from helpmate.knowledge.text import one_line
+
+# Need detection thresholds per embedder (cosine of the closest example, plus keyword bonus).
+THRESHOLDS = {"all-MiniLM-L6-v2": 0.42, "hashing-384": 0.12}
+RELATIVE = 0.75
+MAX_NEEDS = 4
+KEYWORD_BONUS = 0.06
+MAX_TEXT = 4000
+_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+-\s+|,\s+(?=(?:and|but|she|he|they|her|his|their|since|now)\b)")
+
+
+@dataclass
+class NeedScore:
+    need: Need
+    score: float
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Suggestion:
+    needs: list[NeedScore]
+    services: list[Hit]
+    community: list[Hit]
+    questions: list[str]
+    area: str | None
+    age: int | None
+    safeguarding: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "needs": [{"id": n.need.id, "label": n.need.label, "score": round(n.score, 3)} for n in self.needs],
+            "safeguarding": self.safeguarding,
+            "services": [self._item(h) for h in self.services],
+            "community": [self._item(h) for h in self.community],
+            "questions": self.questions,
+        }
+
+    def _item(self, hit: Hit) -> dict[str, Any]:
+        return {
+            "id": hit.record.id,
+            "name": hit.record.name,
+            "score": round(hit.score, 4),
+            "need": hit.tag,
+            "why": self.why(hit),
+        }
+
+    def why(self, hit: Hit) -> str:
+        need = next((n.need for n in self.needs if n.need.id == hit.tag), None)
+        offer = one_line(hit.record.description or hit.record.name, 140)
+        if need is None:
+            return f"Close to what you described: {offer}"
+        return f"For {need.label[0].lower() + need.label[1:]}: {offer}"
+
+
+def segments(text: str) -> list[str]:
+    parts = [p.strip(" ,.;") for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
+    return parts[:8] if len(parts) > 1 else []
+
+
+class Suggester:
+    def __init__(self, index: Index, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.needs = index.needs
+        self.threshold = THRESHOLDS.get(embedder.name, 0.3)
+        ex = index.need_vectors["example_vecs"]
+        self._example_vecs = ex
+        self._example_need = index.need_vectors["example_need"]
+        self._search_vecs = index.need_vectors["search_vecs"]
+        self._keywords = [
+            [" " + " ".join(tokenize(k)) + " " for k in need.keywords if tokenize(k)] for need in self.needs
+        ]
+        self._expansion_terms = []
+        for need in self.needs:
+            terms = tokenize(" ".join(need.keywords) + " " + need.search)
+            counts: dict[str, int] = {}
+            for t in terms:
+                counts[t] = counts.get(t, 0) + 1
+            self._expansion_terms.append((list(counts), [min(1.0, 0.4 + 0.2 * c) for c in counts.values()]))
+
+    # ------------------------------------------------------------------ needs
+
+    def detect_needs(self, text: str, vectors: np.ndarray) -> list[NeedScore]:
+        sims = vectors @ self._example_vecs.T  # (texts, examples)
+        best_per_example = sims.max(axis=0)
+        per_need = np.full(len(self.needs), -1.0, dtype=np.float32)
+        np.maximum.at(per_need, self._example_need, best_per_example)
+        tokens = " " + " ".join(tokenize(text)) + " "
+        scored = []
+        for i, need in enumerate(self.needs):
+            hits = [k.strip() for k in self._keywords[i] if k in tokens]
+            score = float(per_need[i]) + KEYWORD_BONUS * min(len(hits), 3)
+            scored.append(NeedScore(need, score, hits))
+        scored.sort(key=lambda n: -n.score)
+        if not scored or scored[0].score < self.threshold:
+            return []
+        floor = max(self.threshold, scored[0].score * RELATIVE)
+        return [n for n in scored[:MAX_NEEDS] if n.score >= floor]
+
+    # ------------------------------------------------------------------ suggest
+
+    def suggest(
+        self,
+        text: str,
+        *,
+        area: str | None = None,
+        limit: int = 5,
+        audience: str | None = None,
+        age: int | None = None,
+    ) -> Suggestion:
+        text = " ".join(text.split())[:MAX_TEXT]
+        area = area or find_area(text, self.index.areas)
+        age = age if age is not None else find_age(text)
+        if not text:
+            return Suggestion([], [], [], self.questions([], None, area, text), area, age)
+        texts = [text, *segments(text)]
+        vectors = self.embedder.embed(texts)
+        needs = self.detect_needs(text, vectors)
+        query = vectors[0]
+        index_of = {n.id: i for i, n in enumerate(self.needs)}
+        top = needs[0].score if needs else 1.0
+        expansions = []
+        for found in needs:
+            i = index_of[found.need.id]
+            mixed = query + self._search_vecs[i]
+            mixed = mixed / (np.linalg.norm(mixed) or 1.0)
+            terms, weights = self._expansion_terms[i]
+            expansions.append(Expansion(found.need.id, mixed, terms, weights, weight=found.score / top))
+        filters = Filters(area=area, audience=audience, age=age)
+        terms = tokenize(text)
+        results = {
+            track: self.index.hybrid(query, terms, expansions, track=track, filters=filters, limit=limit)
+            for track in ("service", "community")
+        }
+        return Suggestion(
+            needs, results["service"], results["community"], self.questions(needs, age, area, text), area, age
+        )
+
+    def questions(self, needs: list[NeedScore], age: int | None, area: str | None, text: str) -> list[str]:
+        asked = []
+        if not needs:
+            asked.append("What is worrying them most at the moment, and what would they like to change?")
+        if age is None:
+            asked.append("Roughly how old are they?")
+        interests = {"creative-arts", "making-fixing", "nature-gardening", "physical-activity", "volunteering",
+                     "faith-culture", "learning-skills"}
+        if not any(n.need.id in interests for n in needs):
+            asked.append("What do they enjoy, or used to enjoy, doing? Who or what matters most to them?")
+        if area is None and len({a.slug for a in self.index.areas}) > 1:
+            asked.append("Which area do they live in (town or postcode)?")
+        return asked[:3]

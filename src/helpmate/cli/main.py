@@ -1,0 +1,106 @@
+"""Entry point: the command tree and the one place errors become a line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from helpmate.cli import kb
+from helpmate.cli.common import console_err, settings_from_env
+
+app = typer.Typer(
+    name="helpmate",
+    help="helpmate: standard services and community resources, side by side, for frontline workers.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(kb.app, name="kb")
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """With no command, start the chat."""
+    if ctx.invoked_subcommand is None:
+        from helpmate.cli.chat import chat_loop
+
+        chat_loop(settings_from_env(), area=None)
+
+
+@app.command()
+def locate() -> None:
+    """Print the paths in use (state, library, index, sessions) and where they come from."""
+    settings = settings_from_env()
+    rows = [
+        ("home", settings.home, "HELPMATE_HOME"),
+        ("knowledge", settings.knowledge, "HELPMATE_KNOWLEDGE"),
+        ("index", settings.index_dir, "HELPMATE_HOME"),
+        ("vector store", settings.chroma_url or settings.chroma_dir, "HELPMATE_CHROMA_URL"),
+        ("sessions", settings.sessions_dir, "HELPMATE_HOME"),
+        ("logs", settings.logs_dir, "HELPMATE_HOME"),
+    ]
+    for label, value, env in rows:
+        origin = "set by " + env if os.environ.get(env) else "default"
+        typer.echo(f"{label:<13} {value}  ({origin})")
+    typer.echo(f"{'embedder':<13} {settings.embedder}")
+
+
+@app.command()
+def suggest(
+    text: Annotated[str | None, typer.Argument(help="The situation, as you would describe it.")] = None,
+    area: Annotated[str | None, typer.Option(help="Area slug to suggest for.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='Read {"text", "area"} JSON lines on stdin.')] = False,
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, max=50, help="Suggestions per track.")] = 5,
+) -> None:
+    """Suggest standard services and community resources for a situation."""
+    from helpmate.cli.suggest import run_suggest
+
+    run_suggest(settings_from_env(), text, area=area, as_json=as_json, jsonl=jsonl, limit=limit)
+
+
+@app.command()
+def chat(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) -> None:
+    """Chat line by line about a person's situation (the terminal UI will replace this)."""
+    from helpmate.cli.chat import chat_loop
+
+    chat_loop(settings_from_env(), area=area)
+
+
+@app.command("eval")
+def evaluate(
+    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    limit: Annotated[int, typer.Option("-k", min=1, max=50, help="Suggestions per track.")] = 5,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per case.")] = False,
+) -> None:
+    """Run evaluation sets through the engine and report recall, precision, needs and safeguarding."""
+    from helpmate.cli.evaluate import run_eval
+
+    run_eval(settings_from_env(), cases, as_json=as_json, limit=limit, verbose=verbose)
+
+
+def run() -> None:
+    from helpmate.errors import HelpmateError
+
+    debug = os.environ.get("HELPMATE_DEBUG", "") not in ("", "0", "false")
+    try:
+        app()
+    except HelpmateError as exc:
+        if debug:
+            raise
+        console_err(f"helpmate: error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console_err("helpmate: interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

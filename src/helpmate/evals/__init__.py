@@ -1,0 +1,1 @@
+"""Evaluation sets: cases in YAML, a runner over the engine, metrics and reports."""

@@ -1,0 +1,45 @@
+"""Runs cases through the same engine the chat uses and scores them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from helpmate.assistant.suggest import Suggester
+from helpmate.evals.cases import Case
+from helpmate.evals.metrics import CaseResult
+
+
+def run_case(suggester: Suggester, case: Case, known_ids: set[str], limit: int = 5) -> CaseResult:
+    started = time.perf_counter()
+    result = suggester.suggest(case.text, area=case.area, limit=limit)
+    seconds = time.perf_counter() - started
+    data = result.to_json()
+    services = [s["id"] for s in data["services"]]
+    community = [c["id"] for c in data["community"]]
+    return CaseResult(
+        case_id=case.id,
+        area=case.area,
+        expected_needs=case.needs,
+        found_needs=[n["id"] for n in data["needs"]],
+        relevant=case.relevant,
+        services=services,
+        community=community,
+        must_not=case.must_not,
+        expected_safeguarding=case.safeguarding,
+        flagged_safeguarding=bool(data["safeguarding"]),
+        unknown_ids=[i for i in services + community if i not in known_ids],
+        seconds=seconds,
+    )
+
+
+def run_cases(
+    suggester: Suggester, cases: list[Case], known_ids: set[str], limit: int = 5,
+    progress: Callable[[int], None] | None = None,
+) -> list[CaseResult]:
+    results = []
+    for case in cases:
+        results.append(run_case(suggester, case, known_ids, limit))
+        if progress:
+            progress(1)
+    return results

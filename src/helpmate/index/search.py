@@ -1,0 +1,205 @@
+"""Hybrid search over the index: dense (Chroma) and keyword (BM25) lists, fused by rank.
+
+``Index.load`` opens the active generation named by the manifest. ``Index.hybrid`` takes a
+query vector, the query's words and optional *expansions* (extra vectors and words, each with a
+weight, e.g. one per need the situation touches), runs every list per track, and fuses them with
+weighted reciprocal rank fusion: ``score(d) = sum_l w_l / (K + rank_l(d))``.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpmate.errors import HelpmateError
+from helpmate.index.builder import read_manifest
+from helpmate.index.keyword import KeywordIndex
+from helpmate.index.store import ALL_AREAS, VectorStore, area_key
+from helpmate.knowledge.records import Area, Need, Record
+
+RRF_K = 60
+TRACKS = ("service", "community")
+
+
+@dataclass
+class Expansion:
+    """One extra line of search: a vector and weighted keywords, tagged with what it stands for."""
+
+    tag: str
+    vector: np.ndarray | None
+    terms: list[str] = field(default_factory=list)
+    term_weights: list[float] = field(default_factory=list)
+    weight: float = 1.0
+
+
+@dataclass
+class Hit:
+    record: Record
+    score: float
+    tag: str | None
+    """The expansion (e.g. need id) that contributed most, or None for the plain query."""
+    contributions: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Filters:
+    area: str | None = None
+    audience: str | None = None
+    age: int | None = None
+
+
+class Index:
+    def __init__(
+        self,
+        records: list[Record],
+        needs: list[Need],
+        areas: list[Area],
+        keyword: KeywordIndex,
+        need_vectors: dict[str, np.ndarray],
+        store: VectorStore,
+        collection: Any,
+        manifest: dict[str, Any],
+    ) -> None:
+        self.records = records
+        self.by_id = {r.id: r for r in records}
+        self.position = {r.id: i for i, r in enumerate(records)}
+        self.needs = needs
+        self.areas = areas
+        self.keyword = keyword
+        self.need_vectors = need_vectors
+        self.store = store
+        self.collection = collection
+        self.manifest = manifest
+        self._track_masks = {t: np.array([r.track == t for r in records], dtype=bool) for t in TRACKS}
+        self._area_masks: dict[str | None, np.ndarray] = {}
+
+    @classmethod
+    def load(cls, index_dir: Path, store: VectorStore) -> Index:
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise HelpmateError(f"no index in {index_dir}", hint="run 'helpmate kb index' to build it")
+        folder = index_dir / manifest["folder"]
+        try:
+            snapshot = json.loads((folder / "snapshot.json").read_text(encoding="utf-8"))
+            with open(folder / "keyword.pkl", "rb") as handle:
+                keyword = pickle.load(handle)
+            vectors = dict(np.load(folder / "needs.npz"))
+            records = [Record.model_validate(r) for r in snapshot["records"]]
+            needs = [Need.model_validate(n) for n in snapshot["needs"]]
+            areas = [Area.model_validate(a) for a in snapshot.get("areas", [])]
+        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as exc:
+            raise HelpmateError(
+                f"the index in {folder} is damaged ({type(exc).__name__})",
+                hint="run 'helpmate kb index --rebuild'",
+            ) from exc
+        collection = store.get(manifest["collection"])
+        return cls(records, needs, areas, keyword, vectors, store, collection, manifest)
+
+    # ------------------------------------------------------------------ filters
+
+    def area_mask(self, area: str | None) -> np.ndarray:
+        if area not in self._area_masks:
+            self._area_masks[area] = np.array(
+                [area is None or not r.areas or area in r.areas for r in self.records], dtype=bool
+            )
+        return self._area_masks[area]
+
+    def allowed(self, record: Record, filters: Filters) -> bool:
+        if filters.area and record.areas and filters.area not in record.areas:
+            return False
+        if filters.audience and record.audiences and filters.audience.lower() not in record.audiences:
+            return False
+        if filters.age is not None:
+            low, high = record.eligibility.min_age, record.eligibility.max_age
+            if (low is not None and filters.age < low) or (high is not None and filters.age > high):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ lists
+
+    def dense(self, vectors: np.ndarray, track: str, area: str | None, limit: int) -> list[list[str]]:
+        clauses: list[dict[str, Any]] = [{"track": track}]
+        if area:
+            clauses.append({"$or": [{area_key(area): True}, {ALL_AREAS: True}]})
+        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        available = int((self._track_masks[track] & self.area_mask(area)).sum())
+        if available == 0 or len(vectors) == 0:
+            return [[] for _ in range(len(vectors))]
+        result = self.collection.query(
+            query_embeddings=np.asarray(vectors, dtype=np.float32),
+            n_results=min(limit, available),
+            where=where,
+            include=[],
+        )
+        return [list(ids) for ids in result["ids"]]
+
+    def keyword_list(
+        self, terms: Sequence[str], weights: Sequence[float] | None, track: str, area: str | None, limit: int
+    ) -> list[str]:
+        if not terms:
+            return []
+        scores = self.keyword.scores(terms, weights)
+        scores[~(self._track_masks[track] & self.area_mask(area))] = 0
+        top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit] if len(scores) > limit else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [self.keyword.ids[i] for i in top if scores[i] > 0]
+
+    # ------------------------------------------------------------------ fusion
+
+    def hybrid(
+        self,
+        query_vector: np.ndarray | None,
+        query_terms: Sequence[str],
+        expansions: Sequence[Expansion] = (),
+        *,
+        track: str,
+        filters: Filters | None = None,
+        limit: int = 5,
+        depth: int = 40,
+        dense_weight: float = 1.0,
+        keyword_weight: float = 1.0,
+    ) -> list[Hit]:
+        filters = filters or Filters()
+        vectors = [v for v in [query_vector, *(e.vector for e in expansions)] if v is not None]
+        tags: list[tuple[str | None, float]] = []
+        if query_vector is not None:
+            tags.append((None, 1.0))
+        tags += [(e.tag, e.weight) for e in expansions if e.vector is not None]
+        lists: list[tuple[str | None, float, list[str]]] = []
+        for (tag, weight), ids in zip(
+            tags, self.dense(np.vstack(vectors) if vectors else np.zeros((0, 1)), track, filters.area, depth),
+            strict=True,
+        ):
+            lists.append((tag, weight * dense_weight, ids))
+        lists.append((None, keyword_weight, self.keyword_list(query_terms, None, track, filters.area, depth)))
+        for exp in expansions:
+            if exp.terms:
+                ids = self.keyword_list(exp.terms, exp.term_weights or None, track, filters.area, depth)
+                lists.append((exp.tag, exp.weight * keyword_weight, ids))
+
+        scores: dict[str, float] = {}
+        contributions: dict[str, dict[str, float]] = {}
+        for tag, weight, ids in lists:
+            for rank, rid in enumerate(ids):
+                gain = weight / (RRF_K + rank + 1)
+                scores[rid] = scores.get(rid, 0.0) + gain
+                if tag is not None:
+                    per = contributions.setdefault(rid, {})
+                    per[tag] = per.get(tag, 0.0) + gain
+        hits = []
+        for rid, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+            record = self.by_id.get(rid)
+            if record is None or not self.allowed(record, filters):
+                continue
+            per = contributions.get(rid, {})
+            tag = max(per, key=lambda t: per[t]) if per else None
+            hits.append(Hit(record, score, tag, per))
+            if len(hits) >= limit:
+                break
+        return hits

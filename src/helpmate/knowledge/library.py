@@ -1,0 +1,333 @@
+"""The library: human-editable YAML files, one place of truth.
+
+Layout of a library directory::
+
+    needs.yaml          the needs taxonomy
+    areas.yaml          areas (slug, name, postcode prefixes, places)
+    safeguarding.yaml   local safeguarding routes
+    overrides.yaml      optional: a knowledge manager's track overrides for imported records
+    records/**/*.yaml   records, each file a mapping with a ``records`` list
+
+Loading is strict by default (the first problem raises a ``HelpmateError`` naming the file,
+the record and what to do); ``validate`` collects every problem instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+from helpmate.errors import HelpmateError
+from helpmate.knowledge.records import Area, Need, Record
+
+try:  # the C loader is about ten times faster on a large imported feed
+    _Loader: Any = yaml.CSafeLoader
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where}: {self.message}"
+
+
+@dataclass
+class Overrides:
+    """Track choices a knowledge manager makes for imported records (``overrides.yaml``)."""
+
+    record_tracks: dict[str, str] = field(default_factory=dict)
+    organisation_tracks: dict[str, str] = field(default_factory=dict)
+
+    def track_for(self, record_id: str, organisation: str) -> str | None:
+        if record_id in self.record_tracks:
+            return self.record_tracks[record_id]
+        return self.organisation_tracks.get(organisation.strip().lower())
+
+
+@dataclass
+class Library:
+    root: Path
+    needs: list[Need]
+    areas: list[Area]
+    records: list[Record]
+    record_files: dict[str, Path]
+    overrides: Overrides
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def need_ids(self) -> set[str]:
+        return {n.id for n in self.needs}
+
+    def need(self, need_id: str) -> Need | None:
+        return next((n for n in self.needs if n.id == need_id), None)
+
+    def record(self, record_id: str) -> Record | None:
+        return next((r for r in self.records if r.id == record_id), None)
+
+    @property
+    def area_slugs(self) -> set[str]:
+        slugs = {a.slug for a in self.areas}
+        for record in self.records:
+            slugs.update(record.areas)
+        return slugs
+
+    def record_paths(self) -> list[Path]:
+        return sorted((self.root / "records").rglob("*.yaml"))
+
+
+def relative(path: Path, root: Path | None = None) -> str:
+    """A path as a person would like to read it: relative to the library or the cwd when possible."""
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning every way it can be broken into one actionable line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise HelpmateError(f"{path}: file not found", hint="check the path") from exc
+    except OSError as exc:
+        raise HelpmateError(f"{path}: cannot read ({exc.strerror})") from exc
+    if b"\x00" in raw[:4096]:
+        raise HelpmateError(f"{path}: this is a binary file, not YAML", hint="restore it from version control")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HelpmateError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8") from exc
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise HelpmateError(
+            f"{path}:{line}: broken YAML ({exc.problem})", hint="fix the file by hand or restore it from git"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise HelpmateError(f"{path}: broken YAML ({exc})", hint="fix the file or restore it from git") from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        parts.append(f"{loc}: {err['msg']}")
+    more = f" (and {len(exc.errors()) - 3} more)" if len(exc.errors()) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def _items(data: Any, key: str, path: Path) -> list[Any]:
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get(key, []), list):
+        raise HelpmateError(
+            f"{path}: expected a mapping with a '{key}' list at the top",
+            hint=f"start the file with '{key}:' followed by '- ' items",
+        )
+    return list(data.get(key) or [])
+
+
+def _load_typed(path: Path, key: str, model: Any, problems: list[Problem] | None) -> list[Any]:
+    out = []
+    for i, item in enumerate(_items(read_yaml(path), key, path), start=1):
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            ident = item.get("id") or item.get("slug") if isinstance(item, dict) else None
+            where = f"{path}: {key} item {i}" + (f" ({ident})" if ident else "")
+            _report(problems, Problem("error", where, describe_validation_error(exc)))
+    return out
+
+
+def _report(problems: list[Problem] | None, problem: Problem) -> None:
+    if problems is None:
+        raise HelpmateError(f"{problem.where}: {problem.message}", hint="fix the record, then run again")
+    problems.append(problem)
+
+
+def load_overrides(root: Path) -> Overrides:
+    path = root / "overrides.yaml"
+    if not path.exists():
+        return Overrides()
+    data = read_yaml(path) or {}
+    tracks = data.get("track", {}) if isinstance(data, dict) else {}
+    if not isinstance(tracks, dict):
+        raise HelpmateError(f"{path}: 'track' must be a mapping with 'records' and 'organisations'")
+    records = {str(k): str(v) for k, v in (tracks.get("records") or {}).items()}
+    orgs = {str(k).strip().lower(): str(v) for k, v in (tracks.get("organisations") or {}).items()}
+    for name, value in [*records.items(), *orgs.items()]:
+        if value not in ("service", "community"):
+            raise HelpmateError(f"{path}: track for '{name}' is '{value}'", hint="use service or community")
+    return Overrides(records, orgs)
+
+
+def load_records_file(path: Path, problems: list[Problem] | None = None) -> list[Record]:
+    return _load_typed(path, "records", Record, problems)
+
+
+def load_library(root: Path, *, collect: bool = False) -> Library:
+    """Load a library. With ``collect`` every problem is listed in ``problems`` instead of raised."""
+    root = Path(root)
+    if not root.is_dir():
+        raise HelpmateError(
+            f"library not found at {root}", hint="set HELPMATE_KNOWLEDGE or run 'helpmate kb init DIR'"
+        )
+    problems: list[Problem] | None = [] if collect else None
+    needs_path = root / "needs.yaml"
+    if not needs_path.exists():
+        raise HelpmateError(f"{needs_path}: the needs taxonomy is missing", hint="run 'helpmate kb init' to add it")
+    needs = _load_typed(needs_path, "needs", Need, problems)
+    areas_path = root / "areas.yaml"
+    areas = _load_typed(areas_path, "areas", Area, problems) if areas_path.exists() else []
+    overrides = load_overrides(root)
+
+    records: list[Record] = []
+    record_files: dict[str, Path] = {}
+    for path in sorted((root / "records").rglob("*.yaml")):
+        try:
+            loaded = load_records_file(path, problems)
+        except HelpmateError as exc:
+            if problems is None:
+                raise
+            problems.append(Problem("error", relative(path, root), exc.message.split(": ", 1)[-1]))
+            continue
+        for record in loaded:
+            if record.id in record_files:
+                _report(
+                    problems,
+                    Problem(
+                        "error",
+                        f"{path}: record {record.id}",
+                        f"duplicate id, also in {relative(record_files[record.id], root)}",
+                    ),
+                )
+                continue
+            record_files[record.id] = path
+            records.append(apply_overrides(record, overrides))
+    return Library(root, needs, areas, records, record_files, overrides, problems or [])
+
+
+def apply_overrides(record: Record, overrides: Overrides) -> Record:
+    """Imported records take a knowledge manager's override; hand-written ones keep their track."""
+    if record.track_origin == "manual":
+        return record
+    track = overrides.track_for(record.id, record.organisation)
+    if track is None or track == record.track and record.track_origin == "override":
+        return record
+    return record.model_copy(update={"track": track, "track_origin": "override"})
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _str_representer(dumper: Any, value: str) -> Any:
+    # Multi-line text as a literal block: readable and diff-friendly.
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+class _RecordDumper(_Dumper):  # type: ignore[misc,valid-type]
+    pass
+
+
+_RecordDumper.add_representer(str, _str_representer)
+
+
+def dump_records(records: Iterable[Record], header: dict[str, Any] | None = None) -> str:
+    """YAML for a records file: stable key order, empty fields left out, so diffs stay small."""
+    items = []
+    for record in records:
+        data = record.model_dump(mode="json", exclude_defaults=True)
+        data.setdefault("track", record.track)
+        items.append(data)
+    doc: dict[str, Any] = dict(header or {})
+    doc["records"] = items
+    return yaml.dump(doc, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a file so that a crash leaves either the old or the new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- validation
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.I)
+_US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+
+
+def contact_problems(record: Record) -> list[str]:
+    """Contact details that cannot be right (warnings: a person should look)."""
+    found = []
+    phone = record.contact.phone
+    if phone:
+        digits = re.sub(r"\D", "", phone.split("ext")[0].split("x")[0])
+        if not 3 <= len(digits) <= 15 or re.search(r"[A-Za-z]{3,}", phone.replace("ext", "")):
+            found.append(f"phone '{phone}' does not look like a phone number")
+    if record.contact.email and not _EMAIL.match(record.contact.email):
+        found.append(f"email '{record.contact.email}' is not an email address")
+    url = record.contact.url
+    if url and (not url.startswith(("http://", "https://")) or " " in url or "." not in url):
+        found.append(f"url '{url}' is not a web address (it should start with https://)")
+    if record.postcode and not (_POSTCODE.match(record.postcode) or _US_ZIP.match(record.postcode)):
+        found.append(f"postcode '{record.postcode}' is not a postcode")
+    ages = record.eligibility
+    if ages.min_age is not None and ages.max_age is not None and ages.min_age > ages.max_age:
+        found.append(f"eligibility ages {ages.min_age}-{ages.max_age} are the wrong way round")
+    return found
+
+
+def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
+    """Every problem in a library: errors (schema, duplicates, unknown needs) and warnings."""
+    today = today or dt.date.today()
+    library = load_library(root, collect=True)
+    problems = list(library.problems)
+    known = library.need_ids
+    for record in library.records:
+        where = f"{relative(library.record_files[record.id], root)}: record {record.id}"
+        unknown = [n for n in record.all_needs() if n not in known]
+        if unknown:
+            problems.append(Problem("error", where, f"unknown need tags {unknown}; see needs.yaml for the ids"))
+        if record.review_due and record.review_due < today:
+            problems.append(Problem("warning", where, f"review overdue since {record.review_due}"))
+        for message in contact_problems(record):
+            problems.append(Problem("warning", where, message))
+    return problems
