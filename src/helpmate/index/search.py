@@ -1,9 +1,18 @@
-"""Hybrid search over the index: dense (Chroma) and keyword (BM25) lists, fused by rank.
+"""Search over the index: need-aware scoring for suggestions, and rank-fused raw hits.
 
-``Index.load`` opens the active generation named by the manifest. ``Index.hybrid`` takes a
-query vector, the query's words and optional *expansions* (extra vectors and words, each with a
-weight, e.g. one per need the situation touches), runs every list per track, and fuses them with
-weighted reciprocal rank fusion: ``score(d) = sum_l w_l / (K + rank_l(d))``.
+``Index.load`` opens the active generation named by the manifest and takes every record's vector
+from the vector store (Chroma, embedded or server) into memory: 5.6k records are 8.6 MB, and an
+exact cosine over all of them costs about a millisecond, less than an approximate query.
+
+Two ways to search:
+
+- ``Index.rank`` (suggestions): for each need the situation touches, a record scores
+  ``cos(record, situation) + W_NEED * cos(record, need description) + W_TAG * [record tagged with
+  the need] + W_KEYWORD * BM25(situation words, normalised)``, scaled by how strongly the need was
+  found; a record's score is its best need. Tuned on the ORUK development set (recall 0.37 with
+  rank fusion, 0.50 with this).
+- ``Index.hybrid`` (``helpmate kb search``): a Chroma query and a BM25 query per track, fused by
+  reciprocal rank: ``score(d) = sum_l w_l / (K + rank_l(d))``.
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ from helpmate.knowledge.records import Area, Need, Record
 
 RRF_K = 60
 TRACKS = ("service", "community")
+W_NEED = 0.5
+W_TAG = 0.2
+W_KEYWORD = 0.2
 
 
 @dataclass
@@ -78,6 +90,34 @@ class Index:
         self.manifest = manifest
         self._track_masks = {t: np.array([r.track == t for r in records], dtype=bool) for t in TRACKS}
         self._area_masks: dict[str | None, np.ndarray] = {}
+        self.vectors = self._fetch_vectors()
+        need_ids = {n.id: i for i, n in enumerate(needs)}
+        self.need_tags = np.zeros((len(records), len(needs)), dtype=np.float32)
+        for row, record in enumerate(records):
+            for need_id in record.all_needs():
+                if need_id in need_ids:
+                    self.need_tags[row, need_ids[need_id]] = 1.0
+        search_vecs = need_vectors.get("search_vecs")
+        self.need_fit = (
+            self.vectors @ search_vecs.T if search_vecs is not None and len(records) else
+            np.zeros((len(records), len(needs)), dtype=np.float32)
+        )
+        self._min_age = np.array([r.eligibility.min_age if r.eligibility.min_age is not None else -1
+                                  for r in records], dtype=np.int32)
+        self._max_age = np.array([r.eligibility.max_age if r.eligibility.max_age is not None else 999
+                                  for r in records], dtype=np.int32)
+
+    def _fetch_vectors(self) -> np.ndarray:
+        if not self.records:
+            return np.zeros((0, 1), dtype=np.float32)
+        found = self.store.vectors(self.collection, [r.id for r in self.records])
+        missing = [r.id for r in self.records if r.id not in found]
+        if missing:
+            raise HelpmateError(
+                f"the vector store lacks {len(missing)} record(s) of the index (e.g. {missing[0]})",
+                hint="run 'helpmate kb index --rebuild'",
+            )
+        return np.vstack([found[r.id] for r in self.records])
 
     @classmethod
     def load(cls, index_dir: Path, store: VectorStore) -> Index:
@@ -120,6 +160,57 @@ class Index:
             if (low is not None and filters.age < low) or (high is not None and filters.age > high):
                 return False
         return True
+
+    def mask(self, track: str, filters: Filters) -> np.ndarray:
+        mask = self._track_masks[track] & self.area_mask(filters.area)
+        if filters.age is not None:
+            mask = mask & (self._min_age <= filters.age) & (self._max_age >= filters.age)
+        if filters.audience:
+            wanted = filters.audience.lower()
+            mask = mask & np.array([not r.audiences or wanted in r.audiences for r in self.records], dtype=bool)
+        return mask
+
+    # ------------------------------------------------------------------ need-aware ranking
+
+    def rank(
+        self,
+        query_vector: np.ndarray,
+        query_terms: Sequence[str],
+        needs: Sequence[tuple[int, str, float]],
+        *,
+        track: str,
+        filters: Filters | None = None,
+        limit: int = 5,
+    ) -> list[Hit]:
+        """Best records of one track for a situation and the needs found in it.
+
+        ``needs`` holds (column in the taxonomy, need id, weight 0..1) for each need found.
+        """
+        filters = filters or Filters()
+        candidates = np.flatnonzero(self.mask(track, filters))
+        if len(candidates) == 0:
+            return []
+        base = self.vectors[candidates] @ query_vector
+        keyword = self.keyword.scores(query_terms)[candidates] if query_terms else np.zeros(len(candidates))
+        if keyword.max() > 0:
+            base = base + W_KEYWORD * keyword / keyword.max()
+        if needs:
+            columns = [col for col, _, _ in needs]
+            weights = np.array([w for _, _, w in needs], dtype=np.float32)
+            per_need = (
+                base[:, None]
+                + W_NEED * self.need_fit[np.ix_(candidates, columns)]
+                + W_TAG * self.need_tags[np.ix_(candidates, columns)]
+            ) * weights
+            best = per_need.argmax(axis=1)
+            scores = per_need[np.arange(len(candidates)), best]
+        else:
+            best, scores = None, base
+        order = np.argsort(-scores)[:limit]
+        return [
+            Hit(self.records[candidates[i]], float(scores[i]), needs[int(best[i])][1] if best is not None else None)
+            for i in order
+        ]
 
     # ------------------------------------------------------------------ lists
 

@@ -1,0 +1,239 @@
+"""Importing Open Referral feeds: shapes, repairs, rules, idempotence, atomicity and bad input."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpmate.errors import HelpmateError
+from helpmate.knowledge.importers import import_feed
+from helpmate.knowledge.library import load_library, load_records_file
+from tests.conftest import HSDS, ORUK, oruk_service, write_json
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_oruk_list_is_imported_with_source_ids_clean_text_and_area(empty_library: Path, tmp_path: Path) -> None:
+    feed = write_json(
+        tmp_path / "feed.json",
+        [
+            oruk_service("a-1", "Knit and Natter", "<p>Knitting group.\\nTea and biscuits&nbsp;provided.</p>"),
+            oruk_service("a-2", "Debt Advice Line", "<p>Free debt advice and benefits checks by appointment.</p>",
+                         organization={"id": "o", "name": "Citizens Advice Bristol"}),
+        ],
+    )
+    report = import_feed(empty_library, feed, "oruk", "bristol")
+    assert (report.added, report.skipped) == (2, [])
+    library = load_library(empty_library)
+    knit = library.record("a-1")
+    assert knit is not None
+    assert knit.description == "Knitting group. Tea and biscuits provided."
+    assert knit.areas == ["bristol"] and knit.source.feed == "oruk:feed.json" and knit.source.id == "a-1"
+    assert knit.track == "community" and knit.track_origin == "rule"
+    assert str(knit.review_due) == "2025-11-27"
+    debt = library.record("a-2")
+    assert debt is not None and debt.track == "service"
+    assert {"debt", "money-benefits"} & set(debt.needs_suggested)
+
+
+def test_importing_the_same_feed_again_changes_nothing(empty_library: Path) -> None:
+    first = import_feed(empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    before = snapshot(empty_library)
+    again = import_feed(empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    assert first.added == 738 and again.unchanged == 738 and not again.changed
+    assert snapshot(empty_library) == before
+
+
+def test_real_bristol_feed_duplicate_id_and_empty_record_are_reported(empty_library: Path) -> None:
+    report = import_feed(empty_library, ORUK / "bristol_services.json", "oruk", "bristol")
+    assert [d[1] for d in report.duplicates] == ["Fishponds Yoga for Fitness & Wellbeing"]
+    assert len(report.skipped) == 1 and "no name" in report.skipped[0][1]
+    assert report.added == 817
+    text = report.target.read_text(encoding="utf-8")
+    assert "<p>" not in text and "&nbsp;" not in text
+
+
+def test_duplicate_rule_prefers_described_then_latest(empty_library: Path, tmp_path: Path) -> None:
+    older = oruk_service("d", "Old copy", "<p>Described.</p>")
+    older["pc_metadata"]["date_modified"] = "2020-01-01"
+    newer = oruk_service("d", "New copy", "<p>Also described.</p>")
+    newer["pc_metadata"]["date_modified"] = "2024-01-01"
+    empty = oruk_service("d", "Empty copy", "<p><br></p>")
+    empty["pc_metadata"]["date_modified"] = "2025-01-01"
+    report = import_feed(empty_library, write_json(tmp_path / "d.json", [older, empty, newer]), "oruk", "x")
+    assert report.duplicates == [("d", "New copy", 2)]
+
+
+def test_single_full_oruk_service_brings_location_eligibility_and_schedule(empty_library: Path, tmp_path: Path) -> None:
+    full = oruk_service(
+        "full-1", "Carers Cafe", "<p>Monthly cafe for unpaid carers.</p>",
+        eligibilitys=[{"id": "e", "eligibility": "Adult carers", "minimum_age": 18, "maximum_age": None}],
+        service_at_locations=[{
+            "id": "sl",
+            "location": {"name": "Hall", "physical_addresses": [
+                {"address_1": "1 High St", "city": "Scunthorpe", "postal_code": "dn15 6ab"}],
+                "accessibility_for_disabilities": [{"accessibility": "Wheelchair access"}]},
+            "regular_schedules": [{"opens_at": "10:00:00", "closes_at": "12:00:00", "byday": "TU"}],
+        }],
+        contacts=[{"name": "Desk", "phones": [{"number": "01724 000000"}]}],
+        languages=[{"language": "English"}, {"language": "Polish"}],
+    )
+    import_feed(empty_library, write_json(tmp_path / "one.json", full), "oruk", "north-lincolnshire")
+    record = load_library(empty_library).record("full-1")
+    assert record is not None
+    assert record.eligibility.min_age == 18 and record.eligibility.text == "Adult carers"
+    assert record.postcode == "DN15 6AB" and record.address.startswith("1 High St")
+    assert record.opening_times == "TU 10:00-12:00" and record.contact.phone == "01724 000000"
+    assert record.languages == ["English", "Polish"] and record.accessibility == "Wheelchair access"
+
+
+def test_bad_records_inside_a_good_feed_are_skipped_and_listed(empty_library: Path, tmp_path: Path) -> None:
+    feed = [
+        oruk_service("ok", "Good group"),
+        oruk_service("bad-type", {"not": "text"}),
+        "just a string",
+        oruk_service("bad-org", "Group", organization=["a", "list"]),
+    ]
+    report = import_feed(empty_library, write_json(tmp_path / "mixed.json", feed), "oruk", "x")
+    assert report.added == 1
+    reasons = " | ".join(f"{w}: {why}" for w, why in report.skipped)
+    assert "bad-type" in reasons and "name" in reasons
+    assert "item 3" in reasons and "bad-org" in reasons and "organization" in reasons
+
+
+def test_track_override_per_organisation_and_record(empty_library: Path, tmp_path: Path) -> None:
+    (empty_library / "overrides.yaml").write_text(
+        "track:\n  records:\n    r2: service\n  organisations:\n    Test Org: service\n", encoding="utf-8"
+    )
+    feed = write_json(tmp_path / "f.json", [oruk_service("r1", "Walking group"), oruk_service("r2", "Choir")])
+    import_feed(empty_library, feed, "oruk", "x")
+    library = load_library(empty_library)
+    assert {r.id: (r.track, r.track_origin) for r in library.records} == {
+        "r1": ("service", "override"), "r2": ("service", "override")}
+    # Editing overrides takes effect on load, without importing again.
+    (empty_library / "overrides.yaml").write_text("track:\n  records:\n    r1: community\n", encoding="utf-8")
+    assert load_library(empty_library).record("r1").track == "community"  # type: ignore[union-attr]
+
+
+def test_hsds_folder_and_zip_give_the_same_records(empty_library: Path, tmp_path: Path) -> None:
+    report = import_feed(empty_library, HSDS, "hsds", "miami")
+    assert report.added == 4089
+    record = next(r for r in load_library(empty_library).records if r.id == "136")
+    assert record.name.startswith("Girl Scouts Council of Tropical Florida")
+    assert record.contact.phone == "305-253-4841" and record.postcode == "33157"
+    assert "###" not in record.description and "GÇ" not in record.description
+    assert "Spanish" in record.languages and "9:00am-5:00pm" in record.opening_times
+
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(HSDS / "datapackage.json", "pkg/datapackage.json")
+        for csv_file in HSDS.glob("*.csv"):
+            zf.write(csv_file, f"pkg/data/{csv_file.name}")
+    other = tmp_path / "other"
+    zipped = import_feed(other, archive, "hsds", "miami")
+    assert zipped.added == 4089
+    def strip_feed(path: Path) -> list[dict]:
+        return [r.model_dump(exclude={"source"}) for r in load_records_file(path)]
+
+    assert strip_feed(zipped.target) == strip_feed(report.target)
+
+
+def _hsds_copy(tmp_path: Path, drop_column: str | None = None, drop_file: str | None = None) -> Path:
+    pkg = tmp_path / "hsds"
+    pkg.mkdir()
+    (pkg / "datapackage.json").write_text((HSDS / "datapackage.json").read_text())
+    for name in ("services.csv", "organizations.csv"):
+        if name == drop_file:
+            continue
+        lines = (HSDS / name).read_text(encoding="utf-8").splitlines()[:20]
+        if drop_column and name == "services.csv":
+            header = lines[0].split(",")
+            lines[0] = ",".join("x" if h == drop_column else h for h in header)
+        (pkg / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return pkg
+
+
+BAD_INPUTS = {
+    "malformed": (b'[{"id": "1", "name": "x",}]', "oruk", "not valid JSON"),
+    "truncated": (json.dumps([oruk_service("1", "A")]).encode()[:60], "oruk", "truncated"),
+    "empty": (b"", "oruk", "empty"),
+    "binary": (bytes(range(256)) * 4, "oruk", "binary"),
+    "object-not-list": (b'{"services": {"id": 1}}', "oruk", "expected a list"),
+    "no-usable-records": (b'[{"id": "1"}]', "oruk", "no usable records"),
+    "json-as-hsds": (b"[]", "hsds", "not a zip"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_feed_fails_with_one_line_naming_the_file_and_leaves_library_alone(
+    case: str, library: Path, tmp_path: Path
+) -> None:
+    content, fmt, expected = BAD_INPUTS[case]
+    feed = tmp_path / f"{case}.json"
+    feed.write_bytes(content)
+    before = snapshot(library)
+    with pytest.raises(HelpmateError) as err:
+        import_feed(library, feed, fmt, "bristol")
+    assert expected in str(err.value) and feed.name in str(err.value)
+    assert "\n" not in str(err.value)
+    assert snapshot(library) == before
+
+
+@pytest.mark.parametrize(("column", "file", "expected"), [("name", None, r"missing column\(s\) name"),
+                                                          (None, "organizations.csv", "organizations.csv is missing")])
+def test_hsds_missing_columns_or_files_are_named(
+    column: str | None, file: str | None, expected: str, library: Path, tmp_path: Path
+) -> None:
+    pkg = _hsds_copy(tmp_path, drop_column=column, drop_file=file)
+    before = snapshot(library)
+    with pytest.raises(HelpmateError, match=expected):
+        import_feed(library, pkg, "hsds", "miami")
+    assert snapshot(library) == before
+
+
+def test_wrong_format_and_bad_area_are_refused(library: Path) -> None:
+    with pytest.raises(HelpmateError, match="unknown format 'csv'"):
+        import_feed(library, ORUK / "bristol_services.json", "csv", "bristol")
+    with pytest.raises(HelpmateError, match="not a slug"):
+        import_feed(library, ORUK / "bristol_services.json", "oruk", "Bristol City")
+
+
+def test_a_failed_write_leaves_the_previous_import_in_place(
+    empty_library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = write_json(tmp_path / "f.json", [oruk_service("1", "One")])
+    report = import_feed(empty_library, feed, "oruk", "x")
+    before = report.target.read_bytes()
+    write_json(feed, [oruk_service("1", "One"), oruk_service("2", "Two")])
+
+    def boom(self: object, *args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.fsync", lambda fd: boom(None))
+    with pytest.raises(OSError):
+        import_feed(empty_library, feed, "oruk", "x")
+    assert report.target.read_bytes() == before
+    assert not [p for p in report.target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_id_clash_with_another_library_file_stops_the_import(empty_library: Path, tmp_path: Path) -> None:
+    feed = write_json(tmp_path / "f.json", [oruk_service("same", "One")])
+    import_feed(empty_library, feed, "oruk", "x")
+    before = snapshot(empty_library)
+    with pytest.raises(HelpmateError, match="already in the library"):
+        import_feed(empty_library, feed, "oruk", "y")
+    assert snapshot(empty_library) == before
+
+
+def test_imported_file_is_readable_yaml_a_person_can_diff(empty_library: Path, tmp_path: Path) -> None:
+    feed = write_json(tmp_path / "f.json", [oruk_service("1", "One", "<p>Line one.</p><p>Line two.</p>")])
+    report = import_feed(empty_library, feed, "oruk", "x")
+    text = report.target.read_text()
+    assert "description: |-\n    Line one.\n\n    Line two." in text
+    assert yaml.safe_load(text)["area"] == "x"
