@@ -40,7 +40,7 @@ KEYWORD_BONUS = 0.06
 SEARCH_WEIGHT = 0.3
 TOP_EXAMPLES = 3
 MAX_TEXT = 4000
-_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+-\s+|,\s+(?=(?:and|but|she|he|they|her|his|their|since|now)\b)")
+_SPLIT = re.compile(r"(?<=[.!?;,])\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
 
 
 @dataclass
@@ -87,7 +87,7 @@ class Suggestion:
 
 
 def segments(text: str) -> list[str]:
-    parts = [p.strip(" ,.;") for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
+    parts = [p.strip(" ,.;") for p in _SPLIT.split(text) if p and len(p.split()) >= 2]
     return parts[:8] if len(parts) > 1 else []
 
 
@@ -115,14 +115,17 @@ class Suggester:
         tokens = " " + " ".join(tokenize(text)) + " "
         scored = []
         for i, need in enumerate(self.needs):
-            hits = [k.strip() for k in self._keywords[i] if k in tokens]
+            hits = list(dict.fromkeys(k.strip() for k in self._keywords[i] if k in tokens))
             score = float(per_need[i]) + KEYWORD_BONUS * min(len(hits), 3)
             scored.append(NeedScore(need, score, hits))
         scored.sort(key=lambda n: -n.score)
         if not scored or scored[0].score < self.threshold:
             return []
         floor = max(self.threshold, scored[0].score * RELATIVE)
-        return [n for n in scored[:MAX_NEEDS] if n.score >= floor]
+        # A need is kept when it is close to the strongest one, or when the text names it in so many
+        # words (a keyword) and it still reaches the threshold.
+        kept = [n for n in scored if n.score >= floor or (n.evidence and n.score >= self.threshold)]
+        return kept[:MAX_NEEDS]
 
     # ------------------------------------------------------------------ suggest
 

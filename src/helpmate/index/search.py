@@ -37,6 +37,8 @@ TRACKS = ("service", "community")
 W_NEED = 0.5
 W_TAG = 0.2
 W_KEYWORD = 0.2
+FIT_FOR_REASON = 0.35
+"""A record is said to meet a need (in its reason) when it is tagged with it or this close to it."""
 
 
 @dataclass
@@ -206,11 +208,15 @@ class Index:
             scores = per_need[np.arange(len(candidates)), best]
         else:
             best, scores = None, base
-        order = np.argsort(-scores)[:limit]
-        return [
-            Hit(self.records[candidates[i]], float(scores[i]), needs[int(best[i])][1] if best is not None else None)
-            for i in order
-        ]
+        hits = []
+        for i in np.argsort(-scores)[:limit]:
+            tag = None
+            if best is not None:
+                row, col = candidates[i], needs[int(best[i])][0]
+                if self.need_tags[row, col] or self.need_fit[row, col] >= FIT_FOR_REASON:
+                    tag = needs[int(best[i])][1]
+            hits.append(Hit(self.records[candidates[i]], float(scores[i]), tag))
+        return hits
 
     # ------------------------------------------------------------------ lists
 
