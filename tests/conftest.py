@@ -95,7 +95,11 @@ def oruk_service(id_: str, name: str, description: str = "<p>A weekly group.</p>
         "fees": "",
         "assured_date": "2024-11-27",
         "organization": {"id": "org-" + id_, "name": "Test Org", "description": "", "url": ""},
-        "pc_metadata": {"date_created": "2024-01-01", "date_modified": "2024-11-27", "date_assured": "2024-11-27"},
+        "pc_metadata": {
+            "date_created": "2024-01-01",
+            "date_modified": "2024-11-27",
+            "date_assured": "2024-11-27",
+        },
         "pc_targetAudience": [],
     }
     item.update(extra)

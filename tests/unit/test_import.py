@@ -19,13 +19,21 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_oruk_list_is_imported_with_source_ids_clean_text_and_area(empty_library: Path, tmp_path: Path) -> None:
+def test_oruk_list_is_imported_with_source_ids_clean_text_and_area(
+    empty_library: Path, tmp_path: Path
+) -> None:
     feed = write_json(
         tmp_path / "feed.json",
         [
-            oruk_service("a-1", "Knit and Natter", "<p>Knitting group.\\nTea and biscuits&nbsp;provided.</p>"),
-            oruk_service("a-2", "Debt Advice Line", "<p>Free debt advice and benefits checks by appointment.</p>",
-                         organization={"id": "o", "name": "Citizens Advice Bristol"}),
+            oruk_service(
+                "a-1", "Knit and Natter", "<p>Knitting group.\\nTea and biscuits&nbsp;provided.</p>"
+            ),
+            oruk_service(
+                "a-2",
+                "Debt Advice Line",
+                "<p>Free debt advice and benefits checks by appointment.</p>",
+                organization={"id": "o", "name": "Citizens Advice Bristol"},
+            ),
         ],
     )
     report = import_feed(empty_library, feed, "oruk", "bristol")
@@ -43,9 +51,13 @@ def test_oruk_list_is_imported_with_source_ids_clean_text_and_area(empty_library
 
 
 def test_importing_the_same_feed_again_changes_nothing(empty_library: Path) -> None:
-    first = import_feed(empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    first = import_feed(
+        empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire"
+    )
     before = snapshot(empty_library)
-    again = import_feed(empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    again = import_feed(
+        empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire"
+    )
     assert first.added == 738 and again.unchanged == 738 and not again.changed
     assert snapshot(empty_library) == before
 
@@ -70,17 +82,27 @@ def test_duplicate_rule_prefers_described_then_latest(empty_library: Path, tmp_p
     assert report.duplicates == [("d", "New copy", 2)]
 
 
-def test_single_full_oruk_service_brings_location_eligibility_and_schedule(empty_library: Path, tmp_path: Path) -> None:
+def test_single_full_oruk_service_brings_location_eligibility_and_schedule(
+    empty_library: Path, tmp_path: Path
+) -> None:
     full = oruk_service(
-        "full-1", "Carers Cafe", "<p>Monthly cafe for unpaid carers.</p>",
+        "full-1",
+        "Carers Cafe",
+        "<p>Monthly cafe for unpaid carers.</p>",
         eligibilitys=[{"id": "e", "eligibility": "Adult carers", "minimum_age": 18, "maximum_age": None}],
-        service_at_locations=[{
-            "id": "sl",
-            "location": {"name": "Hall", "physical_addresses": [
-                {"address_1": "1 High St", "city": "Scunthorpe", "postal_code": "dn15 6ab"}],
-                "accessibility_for_disabilities": [{"accessibility": "Wheelchair access"}]},
-            "regular_schedules": [{"opens_at": "10:00:00", "closes_at": "12:00:00", "byday": "TU"}],
-        }],
+        service_at_locations=[
+            {
+                "id": "sl",
+                "location": {
+                    "name": "Hall",
+                    "physical_addresses": [
+                        {"address_1": "1 High St", "city": "Scunthorpe", "postal_code": "dn15 6ab"}
+                    ],
+                    "accessibility_for_disabilities": [{"accessibility": "Wheelchair access"}],
+                },
+                "regular_schedules": [{"opens_at": "10:00:00", "closes_at": "12:00:00", "byday": "TU"}],
+            }
+        ],
         contacts=[{"name": "Desk", "phones": [{"number": "01724 000000"}]}],
         languages=[{"language": "English"}, {"language": "Polish"}],
     )
@@ -115,7 +137,9 @@ def test_track_override_per_organisation_and_record(empty_library: Path, tmp_pat
     import_feed(empty_library, feed, "oruk", "x")
     library = load_library(empty_library)
     assert {r.id: (r.track, r.track_origin) for r in library.records} == {
-        "r1": ("service", "override"), "r2": ("service", "override")}
+        "r1": ("service", "override"),
+        "r2": ("service", "override"),
+    }
     # Editing overrides takes effect on load, without importing again.
     (empty_library / "overrides.yaml").write_text("track:\n  records:\n    r1: community\n", encoding="utf-8")
     assert load_library(empty_library).record("r1").track == "community"  # type: ignore[union-attr]
@@ -138,6 +162,7 @@ def test_hsds_folder_and_zip_give_the_same_records(empty_library: Path, tmp_path
     other = tmp_path / "other"
     zipped = import_feed(other, archive, "hsds", "miami")
     assert zipped.added == 4089
+
     def strip_feed(path: Path) -> list[dict]:
         return [r.model_dump(exclude={"source"}) for r in load_records_file(path)]
 
@@ -185,8 +210,13 @@ def test_bad_feed_fails_with_one_line_naming_the_file_and_leaves_library_alone(
     assert snapshot(library) == before
 
 
-@pytest.mark.parametrize(("column", "file", "expected"), [("name", None, r"missing column\(s\) name"),
-                                                          (None, "organizations.csv", "organizations.csv is missing")])
+@pytest.mark.parametrize(
+    ("column", "file", "expected"),
+    [
+        ("name", None, r"missing column\(s\) name"),
+        (None, "organizations.csv", "organizations.csv is missing"),
+    ],
+)
 def test_hsds_missing_columns_or_files_are_named(
     column: str | None, file: str | None, expected: str, library: Path, tmp_path: Path
 ) -> None:

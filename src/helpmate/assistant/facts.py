@@ -43,6 +43,8 @@ def find_area(text: str, areas: list[Area]) -> str | None:
         names = [area.name, *area.places]
         if any(re.search(rf"\b{re.escape(n.lower())}\b", lowered) for n in names if n):
             return area.slug
-        if any(re.search(rf"\b{re.escape(p.upper())}\s*\d[A-Z]{{2}}\b", upper) for p in area.postcode_prefixes):
+        if any(
+            re.search(rf"\b{re.escape(p.upper())}\s*\d[A-Z]{{2}}\b", upper) for p in area.postcode_prefixes
+        ):
             return area.slug
     return None

@@ -44,6 +44,8 @@ def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_s
         )
     runtime = Runtime(settings, index, embedder, Suggester(index, embedder))
     if warn_stale and runtime.stale:
-        print("helpmate: note: the library changed since the index was built; run 'helpmate kb index'",
-              file=sys.stderr)
+        print(
+            "helpmate: note: the library changed since the index was built; run 'helpmate kb index'",
+            file=sys.stderr,
+        )
     return runtime

@@ -62,7 +62,9 @@ class Suggestion:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "needs": [{"id": n.need.id, "label": n.need.label, "score": round(n.score, 3)} for n in self.needs],
+            "needs": [
+                {"id": n.need.id, "label": n.need.label, "score": round(n.score, 3)} for n in self.needs
+            ],
             "safeguarding": self.safeguarding,
             "services": [self._item(h) for h in self.services],
             "community": [self._item(h) for h in self.community],
@@ -109,7 +111,10 @@ class Suggester:
     def detect_needs(self, text: str, vectors: np.ndarray) -> list[NeedScore]:
         best_per_example = (vectors @ self._example_vecs.T).max(axis=0)  # each example at its best clause
         per_need = np.array(
-            [np.sort(best_per_example[self._example_need == i])[-TOP_EXAMPLES:].mean() for i in range(len(self.needs))]
+            [
+                np.sort(best_per_example[self._example_need == i])[-TOP_EXAMPLES:].mean()
+                for i in range(len(self.needs))
+            ]
         )
         per_need += SEARCH_WEIGHT * (vectors @ self._search_vecs.T).max(axis=0)
         tokens = " " + " ".join(tokenize(text)) + " "
@@ -165,8 +170,15 @@ class Suggester:
             asked.append("What is worrying them most at the moment, and what would they like to change?")
         if age is None:
             asked.append("Roughly how old are they?")
-        interests = {"creative-arts", "making-fixing", "nature-gardening", "physical-activity", "volunteering",
-                     "faith-culture", "learning-skills"}
+        interests = {
+            "creative-arts",
+            "making-fixing",
+            "nature-gardening",
+            "physical-activity",
+            "volunteering",
+            "faith-culture",
+            "learning-skills",
+        }
         if not any(n.need.id in interests for n in needs):
             asked.append("What do they enjoy, or used to enjoy, doing? Who or what matters most to them?")
         if area is None and len({a.slug for a in self.index.areas}) > 1:

@@ -12,11 +12,17 @@ import typer
 
 from helpmate.cli.common import console_err, settings_from_env
 
-app = typer.Typer(help="Manage the knowledge library and its index.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Manage the knowledge library and its index.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("init")
-def init(directory: Annotated[Path | None, typer.Argument(help="Library directory (default HELPMATE_KNOWLEDGE).")] = None) -> None:
+def init(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Library directory (default HELPMATE_KNOWLEDGE).")
+    ] = None,
+) -> None:
     """Create a library: the needs taxonomy and safeguarding template, and an empty records folder."""
     from helpmate.knowledge.importers.pipeline import init_library
 
@@ -40,12 +46,13 @@ def import_(
     where = relative(report.target, settings.knowledge)
     typer.echo(
         f"imported {report.imported} records into {where}: {report.added} added, {report.updated} updated, "
-        f"{report.removed} removed, {report.unchanged} unchanged"
-        + ("" if report.changed else " (no change)")
+        f"{report.removed} removed, {report.unchanged} unchanged" + ("" if report.changed else " (no change)")
     )
     typer.echo("tracks: " + ", ".join(f"{k} {v}" for k, v in sorted(report.tracks.items())))
     for rid, name, dropped in report.duplicates:
-        typer.echo(f"duplicate id {rid}: kept '{name}', dropped {dropped} other cop{'y' if dropped == 1 else 'ies'}")
+        typer.echo(
+            f"duplicate id {rid}: kept '{name}', dropped {dropped} other cop{'y' if dropped == 1 else 'ies'}"
+        )
     if report.skipped:
         typer.echo(f"skipped {len(report.skipped)} record(s):")
         for where_, why in report.skipped:
@@ -69,8 +76,13 @@ def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")]
     store = open_store(settings)
     embedder = make_embedder(settings.embedder)
     with Progress(
-        TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        transient=True, disable=not sys.stderr.isatty(), console=None,
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+        console=None,
     ) as bar:
         task = bar.add_task("embed", total=None)
 
@@ -107,12 +119,16 @@ def search(
     vector = runtime.embedder.embed([query])[0]
     rows = []
     for tr in [track] if track else ["service", "community"]:
-        for hit in runtime.index.hybrid(vector, tokenize(query), track=tr, filters=Filters(area=area), limit=limit):
+        for hit in runtime.index.hybrid(
+            vector, tokenize(query), track=tr, filters=Filters(area=area), limit=limit
+        ):
             rows.append((hit.score, tr, hit.record))
     rows.sort(key=lambda row: -row[0])
     rows = rows[:limit]
     if as_json:
-        typer.echo(json.dumps([{"id": r.id, "name": r.name, "track": t, "score": round(s, 4)} for s, t, r in rows]))
+        typer.echo(
+            json.dumps([{"id": r.id, "name": r.name, "track": t, "score": round(s, 4)} for s, t, r in rows])
+        )
         return
     for score, tr, record in rows:
         typer.echo(f"{score:.4f}  {tr:<9}  {record.id}  {record.name}  {one_line(record.description, 70)}")
@@ -138,15 +154,21 @@ def validate(strict: Annotated[bool, typer.Option(help="Treat warnings as proble
 
 
 @app.command("stale")
-def stale(days: Annotated[int, typer.Option(help="Also list reviews due within this many days.")] = 0) -> None:
+def stale(
+    days: Annotated[int, typer.Option(help="Also list reviews due within this many days.")] = 0,
+) -> None:
     """List records whose review is overdue (or due soon), oldest first."""
     from helpmate.knowledge.library import load_library
 
     library = load_library(settings_from_env().knowledge)
     horizon = dt.date.today() + dt.timedelta(days=days)
-    due = sorted((r for r in library.records if r.review_due and r.review_due <= horizon), key=lambda r: r.review_due)
+    due = sorted(
+        (r for r in library.records if r.review_due and r.review_due <= horizon), key=lambda r: r.review_due
+    )
     for record in due:
-        typer.echo(f"{record.review_due}  {record.id}  {record.name}  ({record.organisation or 'no organisation'})")
+        typer.echo(
+            f"{record.review_due}  {record.id}  {record.name}  ({record.organisation or 'no organisation'})"
+        )
     typer.echo(f"{len(due)} of {len(library.records)} records due for review by {horizon}")
 
 
@@ -159,7 +181,9 @@ def show(record_id: Annotated[str, typer.Argument(help="Record id.")]) -> None:
     library = load_library(settings_from_env().knowledge)
     record = library.record(record_id)
     if record is None:
-        raise HelpmateError(f"no record with id '{record_id}'", hint="try 'helpmate kb search WORDS'", exit_code=1)
+        raise HelpmateError(
+            f"no record with id '{record_id}'", hint="try 'helpmate kb search WORDS'", exit_code=1
+        )
     typer.echo(f"# {relative(library.record_files[record.id], library.root)}")
     typer.echo(dump_records([record]).split("records:\n", 1)[1])
     console_err("")

@@ -56,7 +56,9 @@ def suggest(
     text: Annotated[str | None, typer.Argument(help="The situation, as you would describe it.")] = None,
     area: Annotated[str | None, typer.Option(help="Area slug to suggest for.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help='Read {"text", "area"} JSON lines on stdin.')] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Read {"text", "area"} JSON lines on stdin.')
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, max=50, help="Suggestions per track.")] = 5,
 ) -> None:
     """Suggest standard services and community resources for a situation."""

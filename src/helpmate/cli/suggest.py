@@ -21,8 +21,12 @@ def run_suggest(
         raise HelpmateError("no situation given", hint="helpmate suggest 'what is going on for the person'")
     runtime = load_runtime(settings)
     default_area = area or settings.area
-    if area and area not in {a.slug for a in runtime.index.areas} | {s for r in runtime.index.records for s in r.areas}:
-        raise HelpmateError(f"unknown area '{area}'", hint="see the areas in the library's areas.yaml or records")
+    if area and area not in {a.slug for a in runtime.index.areas} | {
+        s for r in runtime.index.records for s in r.areas
+    }:
+        raise HelpmateError(
+            f"unknown area '{area}'", hint="see the areas in the library's areas.yaml or records"
+        )
     if not jsonl:
         result = runtime.suggester.suggest(text or "", area=default_area, limit=limit)
         if as_json:
@@ -36,7 +40,9 @@ def run_suggest(
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise HelpmateError(f"stdin line {number}: not JSON ({exc.msg})", hint='send {"text": "..."}') from exc
+            raise HelpmateError(
+                f"stdin line {number}: not JSON ({exc.msg})", hint='send {"text": "..."}'
+            ) from exc
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise HelpmateError(f"stdin line {number}: expected an object with a 'text' string")
         result = runtime.suggester.suggest(item["text"], area=item.get("area") or default_area, limit=limit)
@@ -55,7 +61,9 @@ def print_table(result: dict[str, Any]) -> None:
     needs = ", ".join(f"{n['label']} ({n['score']:.2f})" for n in result["needs"]) or "none recognised yet"
     console.print(f"[bold]Needs:[/bold] {needs}")
     for alert in result.get("safeguarding", []):
-        console.print(f"[bold reverse] SAFEGUARDING {alert['level'].upper()} [/] {alert['category']}: {alert['evidence']}")
+        console.print(
+            f"[bold reverse] SAFEGUARDING {alert['level'].upper()} [/] {alert['category']}: {alert['evidence']}"
+        )
     for key, title in (("services", "Standard services"), ("community", "Community to pull in")):
         table = Table(title=title, show_lines=False, expand=True)
         table.add_column("name", ratio=2)

@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.library import describe_validation_error, read_yaml
 
-SAFEGUARDING_CATEGORIES = ("suicide-self-harm", "domestic-abuse", "child-at-risk", "adult-at-risk", "immediate-danger")
+SAFEGUARDING_CATEGORIES = (
+    "suicide-self-harm",
+    "domestic-abuse",
+    "child-at-risk",
+    "adult-at-risk",
+    "immediate-danger",
+)
 
 
 class Case(BaseModel):

@@ -34,7 +34,10 @@ def run_case(suggester: Suggester, case: Case, known_ids: set[str], limit: int =
 
 
 def run_cases(
-    suggester: Suggester, cases: list[Case], known_ids: set[str], limit: int = 5,
+    suggester: Suggester,
+    cases: list[Case],
+    known_ids: set[str],
+    limit: int = 5,
     progress: Callable[[int], None] | None = None,
 ) -> list[CaseResult]:
     results = []

@@ -47,8 +47,14 @@ def record_text(record: Record) -> str:
 def keyword_text(record: Record) -> str:
     """What the keyword index reads: name twice (names matter most), then everything descriptive."""
     return " ".join(
-        [record.name, record.name, record.organisation, record.description, " ".join(record.audiences),
-         record.eligibility.text]
+        [
+            record.name,
+            record.name,
+            record.organisation,
+            record.description,
+            " ".join(record.audiences),
+            record.eligibility.text,
+        ]
     )
 
 
@@ -77,7 +83,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise HelpmateError(f"{path}: the index manifest is corrupt", hint="run 'helpmate kb index --rebuild'") from exc
+        raise HelpmateError(
+            f"{path}: the index manifest is corrupt", hint="run 'helpmate kb index --rebuild'"
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         return None
     return data
@@ -134,8 +142,15 @@ def build_index(
             if manifest.get("fingerprint") != fingerprint:
                 manifest["fingerprint"] = fingerprint
                 atomic_write(index_dir / MANIFEST, json.dumps(manifest))
-            return BuildReport(len(hashes), 0, len(hashes), 0, manifest["generation"],
-                               time.perf_counter() - started, up_to_date=True)
+            return BuildReport(
+                len(hashes),
+                0,
+                len(hashes),
+                0,
+                manifest["generation"],
+                time.perf_counter() - started,
+                up_to_date=True,
+            )
 
     generation = (manifest or read_manifest(index_dir) or {}).get("generation", 0) + 1
     name, folder = f"{PREFIX}{generation}", f"g{generation}"
@@ -165,13 +180,20 @@ def build_index(
     target.mkdir(parents=True)
     collection = store.create(name)
     if ids:
-        store.add(collection, ids, np.vstack([vectors[i] for i in ids]), [record_metadata(r) for r in library.records])
+        store.add(
+            collection,
+            ids,
+            np.vstack([vectors[i] for i in ids]),
+            [record_metadata(r) for r in library.records],
+        )
     keyword = KeywordIndex.build(ids, (keyword_text(r) for r in library.records))
     with open(target / "keyword.pkl", "wb") as handle:
         pickle.dump(keyword, handle, protocol=pickle.HIGHEST_PROTOCOL)
     _write_need_vectors(library.needs, embedder, manifest, index_dir, needs_hash, target)
     snapshot = {
-        "records": [r.model_dump(mode="json", exclude_defaults=True) | {"track": r.track} for r in library.records],
+        "records": [
+            r.model_dump(mode="json", exclude_defaults=True) | {"track": r.track} for r in library.records
+        ],
         "needs": [n.model_dump(mode="json") for n in library.needs],
         "areas": [a.model_dump(mode="json") for a in library.areas],
     }
@@ -188,17 +210,23 @@ def build_index(
         "fingerprint": fingerprint,
         "needs_hash": needs_hash,
         "hashes": hashes,
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "store": store.where,
     }
     atomic_write(index_dir / MANIFEST, json.dumps(new_manifest))
     _collect_garbage(index_dir, store, keep=(name, folder))
     removed = len(set(old_hashes) - set(hashes))
-    return BuildReport(len(ids), len(todo), len(ids) - len(todo), removed, generation, time.perf_counter() - started)
+    return BuildReport(
+        len(ids), len(todo), len(ids) - len(todo), removed, generation, time.perf_counter() - started
+    )
 
 
 def _write_need_vectors(
-    needs: list[Need], embedder: Embedder, manifest: dict[str, Any] | None, index_dir: Path, needs_hash: str,
+    needs: list[Need],
+    embedder: Embedder,
+    manifest: dict[str, Any] | None,
+    index_dir: Path,
+    needs_hash: str,
     target: Path,
 ) -> None:
     if manifest and manifest.get("needs_hash") == needs_hash and manifest.get("embedder") == embedder.name:

@@ -61,7 +61,9 @@ class MiniLMEmbedder:
         for start in range(0, len(texts), self.batch_size * 4):
             batch = list(texts[start : start + self.batch_size * 4])
             chunks.append(
-                model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
+                model.encode(
+                    batch, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+                )
             )
             if progress:
                 progress(len(batch))

@@ -15,7 +15,9 @@ from helpmate.index.text import tokenize
 
 
 class KeywordIndex:
-    def __init__(self, ids: list[str], postings: dict[str, tuple[np.ndarray, np.ndarray]], lengths: np.ndarray):
+    def __init__(
+        self, ids: list[str], postings: dict[str, tuple[np.ndarray, np.ndarray]], lengths: np.ndarray
+    ):
         self.ids = ids
         self.postings = postings
         self.lengths = lengths
@@ -32,7 +34,10 @@ class KeywordIndex:
             for term, count in Counter(tokens).items():
                 docs.setdefault(term, []).append((doc, count))
         postings = {
-            term: (np.array([d for d, _ in items], dtype=np.int32), np.array([c for _, c in items], dtype=np.float32))
+            term: (
+                np.array([d for d, _ in items], dtype=np.int32),
+                np.array([c for _, c in items], dtype=np.float32),
+            )
             for term, items in docs.items()
         }
         return cls(ids, postings, np.array(lengths, dtype=np.float32))

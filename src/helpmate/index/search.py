@@ -111,13 +111,18 @@ class Index:
                 self.need_keywords[:, col] = scores / scores.max()
         search_vecs = need_vectors.get("search_vecs")
         self.need_fit = (
-            self.vectors @ search_vecs.T if search_vecs is not None and len(records) else
-            np.zeros((len(records), len(needs)), dtype=np.float32)
+            self.vectors @ search_vecs.T
+            if search_vecs is not None and len(records)
+            else np.zeros((len(records), len(needs)), dtype=np.float32)
         )
-        self._min_age = np.array([r.eligibility.min_age if r.eligibility.min_age is not None else -1
-                                  for r in records], dtype=np.int32)
-        self._max_age = np.array([r.eligibility.max_age if r.eligibility.max_age is not None else 999
-                                  for r in records], dtype=np.int32)
+        self._min_age = np.array(
+            [r.eligibility.min_age if r.eligibility.min_age is not None else -1 for r in records],
+            dtype=np.int32,
+        )
+        self._max_age = np.array(
+            [r.eligibility.max_age if r.eligibility.max_age is not None else 999 for r in records],
+            dtype=np.int32,
+        )
 
     def _fetch_vectors(self) -> np.ndarray:
         if not self.records:
@@ -179,7 +184,9 @@ class Index:
             mask = mask & (self._min_age <= filters.age) & (self._max_age >= filters.age)
         if filters.audience:
             wanted = filters.audience.lower()
-            mask = mask & np.array([not r.audiences or wanted in r.audiences for r in self.records], dtype=bool)
+            mask = mask & np.array(
+                [not r.audiences or wanted in r.audiences for r in self.records], dtype=bool
+            )
         return mask
 
     # ------------------------------------------------------------------ need-aware ranking
@@ -207,7 +214,7 @@ class Index:
         if keyword.max() > 0:
             base = base + W_KEYWORD * keyword / keyword.max()
         if needs:
-            columns = [col for col, _, _ in needs]
+            columns = np.array([col for col, _, _ in needs], dtype=np.intp)
             weights = np.array([w for _, _, w in needs], dtype=np.float32)
             per_need = (
                 base[:, None]
@@ -254,7 +261,11 @@ class Index:
             return []
         scores = self.keyword.scores(terms, weights)
         scores[~(self._track_masks[track] & self.area_mask(area))] = 0
-        top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit] if len(scores) > limit else np.arange(len(scores))
+        top = (
+            np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
+            if len(scores) > limit
+            else np.arange(len(scores))
+        )
         top = top[np.argsort(-scores[top])]
         return [self.keyword.ids[i] for i in top if scores[i] > 0]
 
@@ -281,7 +292,8 @@ class Index:
         tags += [(e.tag, e.weight) for e in expansions if e.vector is not None]
         lists: list[tuple[str | None, float, list[str]]] = []
         for (tag, weight), ids in zip(
-            tags, self.dense(np.vstack(vectors) if vectors else np.zeros((0, 1)), track, filters.area, depth),
+            tags,
+            self.dense(np.vstack(vectors) if vectors else np.zeros((0, 1)), track, filters.area, depth),
             strict=True,
         ):
             lists.append((tag, weight * dense_weight, ids))

@@ -6,6 +6,7 @@ first use, which fails offline. Importing chromadb costs about 0.7 s, so it happ
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ class VectorStore:
         if url:
             parsed = urlparse(url)
             if not parsed.hostname:
-                raise HelpmateError(f"HELPMATE_CHROMA_URL '{url}' is not a URL", hint="e.g. http://127.0.0.1:8000")
+                raise HelpmateError(
+                    f"HELPMATE_CHROMA_URL '{url}' is not a URL", hint="e.g. http://127.0.0.1:8000"
+                )
             try:
                 client = chromadb.HttpClient(
                     host=parsed.hostname,
@@ -75,12 +78,12 @@ class VectorStore:
             ) from exc
 
     def drop(self, name: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already gone: nothing to do
             self.client.delete_collection(name)
-        except Exception:  # already gone: nothing to do
-            pass
 
-    def add(self, collection: Any, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+    def add(
+        self, collection: Any, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]
+    ) -> None:
         step = 2000
         for start in range(0, len(ids), step):
             collection.add(

@@ -114,7 +114,9 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise HelpmateError(f"{path}: cannot read ({exc.strerror})") from exc
     if b"\x00" in raw[:4096]:
-        raise HelpmateError(f"{path}: this is a binary file, not YAML", hint="restore it from version control")
+        raise HelpmateError(
+            f"{path}: this is a binary file, not YAML", hint="restore it from version control"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -128,7 +130,9 @@ def read_yaml(path: Path) -> Any:
             f"{path}:{line}: broken YAML ({exc.problem})", hint="fix the file by hand or restore it from git"
         ) from exc
     except yaml.YAMLError as exc:
-        raise HelpmateError(f"{path}: broken YAML ({exc})", hint="fix the file or restore it from git") from exc
+        raise HelpmateError(
+            f"{path}: broken YAML ({exc})", hint="fix the file or restore it from git"
+        ) from exc
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -199,7 +203,9 @@ def load_library(root: Path, *, collect: bool = False) -> Library:
     problems: list[Problem] | None = [] if collect else None
     needs_path = root / "needs.yaml"
     if not needs_path.exists():
-        raise HelpmateError(f"{needs_path}: the needs taxonomy is missing", hint="run 'helpmate kb init' to add it")
+        raise HelpmateError(
+            f"{needs_path}: the needs taxonomy is missing", hint="run 'helpmate kb init' to add it"
+        )
     needs = _load_typed(needs_path, "needs", Need, problems)
     areas_path = root / "areas.yaml"
     areas = _load_typed(areas_path, "areas", Area, problems) if areas_path.exists() else []
@@ -325,7 +331,9 @@ def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
         where = f"{relative(library.record_files[record.id], root)}: record {record.id}"
         unknown = [n for n in record.all_needs() if n not in known]
         if unknown:
-            problems.append(Problem("error", where, f"unknown need tags {unknown}; see needs.yaml for the ids"))
+            problems.append(
+                Problem("error", where, f"unknown need tags {unknown}; see needs.yaml for the ids")
+            )
         if record.review_due and record.review_due < today:
             problems.append(Problem("warning", where, f"review overdue since {record.review_due}"))
         for message in contact_problems(record):

@@ -88,7 +88,6 @@ class Record(_Strict):
 class Need(_Strict):
     """One need of the taxonomy in knowledge/needs.yaml (ids are stable: records and cases refer to them)."""
 
-
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     label: str
     description: str

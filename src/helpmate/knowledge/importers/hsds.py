@@ -58,12 +58,16 @@ class _Package:
             names = self._zip.namelist()
             descriptors = [n for n in names if PurePosixPath(n).name == "datapackage.json"]
             if not descriptors:
-                raise HelpmateError(f"{path}: no datapackage.json in the zip", hint="is this an HSDS data package?")
+                raise HelpmateError(
+                    f"{path}: no datapackage.json in the zip", hint="is this an HSDS data package?"
+                )
             self._base = str(PurePosixPath(descriptors[0]).parent)
             self._names = set(names)
         else:
             if not (path / "datapackage.json").exists():
-                raise HelpmateError(f"{path}: no datapackage.json in this folder", hint="is this an HSDS data package?")
+                raise HelpmateError(
+                    f"{path}: no datapackage.json in this folder", hint="is this an HSDS data package?"
+                )
             self._base = ""
         descriptor = self._read_bytes("datapackage.json")
         try:
@@ -71,10 +75,16 @@ class _Package:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise HelpmateError(f"{path}: datapackage.json is not valid JSON ({exc})") from exc
         if not isinstance(meta, dict) or not isinstance(meta.get("resources", []), list):
-            raise HelpmateError(f"{path}: datapackage.json has no 'resources' list", hint="is this an HSDS package?")
+            raise HelpmateError(
+                f"{path}: datapackage.json has no 'resources' list", hint="is this an HSDS package?"
+            )
         self.paths: dict[str, str] = {}
         for res in meta.get("resources", []):
-            if isinstance(res, dict) and isinstance(res.get("name"), str) and isinstance(res.get("path"), str):
+            if (
+                isinstance(res, dict)
+                and isinstance(res.get("name"), str)
+                and isinstance(res.get("path"), str)
+            ):
                 self.paths[res["name"]] = res["path"]
 
     def _member(self, rel: str) -> str:
@@ -147,12 +157,25 @@ def read_hsds(path: Path) -> FeedRead:
     for line, row in enumerate(services, start=2):
         try:
             result.drafts.append(
-                _draft(row, orgs, phones, links, locations, addresses, schedules, languages, access,
-                       tax_names, service_tax)
+                _draft(
+                    row,
+                    orgs,
+                    phones,
+                    links,
+                    locations,
+                    addresses,
+                    schedules,
+                    languages,
+                    access,
+                    tax_names,
+                    service_tax,
+                )
             )
         except SkipRecord as exc:
             ident = row.get("id")
-            result.skipped.append((f"services.csv line {line}" + (f" (id {ident})" if ident else ""), str(exc)))
+            result.skipped.append(
+                (f"services.csv line {line}" + (f" (id {ident})" if ident else ""), str(exc))
+            )
     return result
 
 

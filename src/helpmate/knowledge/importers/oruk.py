@@ -33,7 +33,9 @@ REVIEW_INTERVAL = dt.timedelta(days=365)
 
 def _load_json(path: Path) -> Any:
     if path.is_dir():
-        raise HelpmateError(f"{path}: is a folder; --format oruk reads one JSON file", hint="name the .json file")
+        raise HelpmateError(
+            f"{path}: is a folder; --format oruk reads one JSON file", hint="name the .json file"
+        )
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -47,7 +49,9 @@ def _load_json(path: Path) -> Any:
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise HelpmateError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the feed as UTF-8") from exc
+        raise HelpmateError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="save the feed as UTF-8"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise HelpmateError(
             f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg}); the file may be truncated",
@@ -63,7 +67,9 @@ def _services(data: Any, path: Path) -> list[Any]:
             return data["content"]
         if "id" in data and "name" in data:
             return [data]
-    kind = type(data).__name__ if not isinstance(data, dict) else "an object without 'content', 'id' or 'name'"
+    kind = (
+        type(data).__name__ if not isinstance(data, dict) else "an object without 'content', 'id' or 'name'"
+    )
     raise HelpmateError(
         f"{path}: expected a list of ORUK services (or a page with 'content', or one service), found {kind}",
         hint="check that this is an Open Referral UK services feed",
@@ -111,7 +117,9 @@ def _full_details(item: dict[str, Any]) -> dict[str, Any]:
         location = mapping_field(link, "location")
         for addr in list_field(location, "physical_addresses"):
             if isinstance(addr, dict):
-                parts = [clean_text(addr.get(k)) for k in ("address_1", "address_2", "city", "state_province")]
+                parts = [
+                    clean_text(addr.get(k)) for k in ("address_1", "address_2", "city", "state_province")
+                ]
                 addresses.append(", ".join(p for p in parts if p))
                 if addr.get("postal_code"):
                     postcodes.append(clean_text(addr["postal_code"]))
@@ -145,7 +153,9 @@ def _full_details(item: dict[str, Any]) -> dict[str, Any]:
             costs.append(" ".join(p for p in [f"£{amount}" if amount else "", text] if p))
     if costs:
         out["cost"] = "; ".join(c for c in costs if c)
-    areas = [clean_text(a.get("service_area")) for a in list_field(item, "service_areas") if isinstance(a, dict)]
+    areas = [
+        clean_text(a.get("service_area")) for a in list_field(item, "service_areas") if isinstance(a, dict)
+    ]
     out["service_areas"] = [a for a in areas if a]
     taxonomy = []
     for st in list_field(item, "service_taxonomys"):
@@ -174,7 +184,12 @@ def _draft(item: Any) -> Draft:
             audiences.append(str(aud["audienceType"]).split(">")[-1].strip().lower())
     access = [
         clean_text(text_field(item, key))
-        for key in ("attending_type", "attending_access", "pc_attendingAccess_additionalInfo", "deliverable_type")
+        for key in (
+            "attending_type",
+            "attending_access",
+            "pc_attendingAccess_additionalInfo",
+            "deliverable_type",
+        )
     ]
     fields: dict[str, Any] = {
         "name": name,

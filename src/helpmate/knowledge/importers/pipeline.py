@@ -108,7 +108,9 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
     if fmt not in FORMATS:
         raise HelpmateError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     if not SLUG.match(area):
-        raise HelpmateError(f"area '{area}' is not a slug", hint="use lower-case words joined by '-', e.g. north-lincs")
+        raise HelpmateError(
+            f"area '{area}' is not a slug", hint="use lower-case words joined by '-', e.g. north-lincs"
+        )
     path = Path(path)
     feed = FORMATS[fmt](path)  # raises HelpmateError for a file that cannot be read at all
     if not feed.drafts:
@@ -128,9 +130,14 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
     records: list[Record] = []
     for draft in drafts:
         data = dict(draft.fields)
-        data["contact"] = {**data.get("contact", {}), "url": _normalise_url(data.get("contact", {}).get("url", ""))}
+        data["contact"] = {
+            **data.get("contact", {}),
+            "url": _normalise_url(data.get("contact", {}).get("url", "")),
+        }
         override = library.overrides.track_for(draft.source_id, data.get("organisation", ""))
-        track = override or decide_track(data["name"], data.get("description", ""), data.get("organisation", ""))
+        track = override or decide_track(
+            data["name"], data.get("description", ""), data.get("organisation", "")
+        )
         data.update(
             id=draft.source_id,
             track=track,
@@ -147,8 +154,9 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
         report.tracks[record.track] = report.tracks.get(record.track, 0) + 1
 
     clashes = [
-        (r.id, library.record_files[r.id]) for r in records if r.id in library.record_files
-        and library.record_files[r.id].resolve() != target.resolve()
+        (r.id, library.record_files[r.id])
+        for r in records
+        if r.id in library.record_files and library.record_files[r.id].resolve() != target.resolve()
     ]
     if clashes:
         rid, other = clashes[0]

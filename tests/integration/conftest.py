@@ -1,0 +1,85 @@
+"""Integration fixtures: the real MiniLM model, real Chroma (embedded and server), the shared feeds.
+
+The ORUK index is built once per session (about 40 s of embedding on two cores).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpmate.assistant.runtime import Runtime, load_runtime, open_store
+from helpmate.index.builder import build_index
+from helpmate.index.embedders import MiniLMEmbedder
+from helpmate.knowledge.importers import import_feed
+from helpmate.knowledge.library import load_library
+from helpmate.settings import Settings
+from tests.conftest import ORUK, SAMPLE, free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def oruk_settings(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> Settings:
+    root = tmp_path_factory.mktemp("oruk")
+    settings = Settings(home=root / "home", knowledge=root / "library", embedder="minilm")
+    import_feed(settings.knowledge, ORUK / "bristol_services.json", "oruk", "bristol")
+    import_feed(settings.knowledge, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    build_index(load_library(settings.knowledge), settings.index_dir, open_store(settings), minilm)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def oruk(oruk_settings: Settings, minilm: MiniLMEmbedder) -> Runtime:
+    return load_runtime(oruk_settings, minilm)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server (`chroma run`) on loopback, stopped at the end of the session."""
+    chroma = shutil.which("chroma") or str(Path(__import__("sys").executable).parent / "chroma")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(
+                    f"chroma server did not start: {(data / 'server.log').read_text()[-2000:]}"
+                ) from None
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def sample_library() -> Path:
+    return SAMPLE

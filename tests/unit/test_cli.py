@@ -1,0 +1,150 @@
+"""The helpmate command as a user runs it: exit codes, one-line errors, the suggest contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ORUK
+
+HELPMATE = [sys.executable, "-m", "helpmate.cli.main"]
+
+
+def helpmate(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    return subprocess.run(
+        [*HELPMATE, *args], input=stdin, capture_output=True, text=True, env=full_env, timeout=300
+    )
+
+
+@pytest.fixture
+def indexed(library: Path) -> Path:
+    result = helpmate("kb", "index")
+    assert result.returncode == 0, result.stderr
+    return library
+
+
+def test_help_is_fast_because_heavy_modules_stay_unimported() -> None:
+    code = (
+        "import sys; from helpmate.cli.main import app\n"
+        "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'pydantic_settings',"
+        " 'textual') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert helpmate("--help").returncode == 0
+
+
+def test_engine_layers_import_without_textual() -> None:
+    code = (
+        "import sys\n"
+        "import helpmate.knowledge.library, helpmate.knowledge.importers, helpmate.index.search, "
+        "helpmate.index.builder, helpmate.assistant.suggest, helpmate.assistant.runtime, helpmate.evals.runner\n"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_locate_prints_the_paths_from_the_environment(tmp_path: Path) -> None:
+    out = helpmate("locate")
+    assert out.returncode == 0
+    assert f"home          {tmp_path / 'home'}  (set by HELPMATE_HOME)" in out.stdout
+    assert str(tmp_path / "library") in out.stdout
+
+
+def test_import_error_is_one_line_exit_2_and_debug_shows_the_traceback(library: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"services": {"id": 1}}')
+    out = helpmate("kb", "import", str(bad), "--format", "oruk", "--area", "bristol")
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "bad.json" in out.stderr and "Traceback" not in out.stderr
+    debug = helpmate("kb", "import", str(bad), "--format", "oruk", "--area", "bristol", HELPMATE_DEBUG="1")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_wrong_format_option_is_refused_with_exit_2(library: Path) -> None:
+    out = helpmate(
+        "kb", "import", str(ORUK / "bristol_services.json"), "--format", "xml", "--area", "bristol"
+    )
+    assert out.returncode == 2 and "unknown format 'xml'" in out.stderr
+
+
+def test_import_then_again_reports_no_change(empty_library: Path) -> None:
+    feed = str(ORUK / "north_lincolnshire_services.json")
+    first = helpmate("kb", "import", feed, "--format", "oruk", "--area", "north-lincolnshire")
+    again = helpmate("kb", "import", feed, "--format", "oruk", "--area", "north-lincolnshire")
+    assert first.returncode == 0 and "738 added" in first.stdout
+    assert again.returncode == 0 and "738 unchanged (no change)" in again.stdout
+
+
+def test_validate_exit_codes(library: Path) -> None:
+    clean = helpmate("kb", "validate")
+    assert clean.returncode == 0 and "0 error(s)" in clean.stdout and "review overdue" in clean.stdout
+    assert helpmate("kb", "validate", "--strict").returncode == 1
+    (library / "records" / "bad.yaml").write_text(
+        "records:\n  - id: x\n    name: X\n    track: service\n    needs: [nope]\n"
+    )
+    assert helpmate("kb", "validate").returncode == 1
+    (library / "needs.yaml").unlink()
+    broken = helpmate("kb", "validate")
+    assert broken.returncode == 2 and "needs taxonomy is missing" in broken.stderr
+
+
+def test_suggest_json_contract(indexed: Path) -> None:
+    out = helpmate(
+        "suggest", "--json", "Retired joiner, widowed, perked up at the idea of mending things for others"
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"needs", "safeguarding", "services", "community", "questions"}
+    assert len(data["services"]) == 5 and len(data["community"]) == 5
+    for item in data["services"] + data["community"]:
+        assert set(item) == {"id", "name", "score", "need", "why"} and item["why"]
+    assert [s["score"] for s in data["services"]] == sorted(
+        (s["score"] for s in data["services"]), reverse=True
+    )
+    assert all(set(n) == {"id", "label", "score"} for n in data["needs"])
+
+
+def test_suggest_jsonl_answers_each_line_in_order(indexed: Path) -> None:
+    lines = (
+        "\n".join(
+            json.dumps({"id": i, "text": t, "area": "wrenford"})
+            for i, t in enumerate(["no money for food this week", "", "lonely since moving here"])
+        )
+        + "\n"
+    )
+    out = helpmate("suggest", "--jsonl", stdin=lines)
+    assert out.returncode == 0, out.stderr
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [a["id"] for a in answers] == [0, 1, 2]
+    assert answers[1]["needs"] == [] and answers[1]["services"] == []
+    bad = helpmate("suggest", "--jsonl", stdin='{"text": 3}\n')
+    assert bad.returncode == 2 and "stdin line 1" in bad.stderr
+
+
+def test_suggest_without_an_index_says_what_to_run(library: Path) -> None:
+    out = helpmate("suggest", "someone needs help")
+    assert out.returncode == 2 and "helpmate kb index" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_unknown_area_is_refused(indexed: Path) -> None:
+    out = helpmate("suggest", "--area", "atlantis", "lonely")
+    assert out.returncode == 2 and "unknown area 'atlantis'" in out.stderr
+
+
+def test_kb_search_and_stale_and_show(indexed: Path) -> None:
+    search = helpmate("kb", "search", "woodwork shed", "--json", "-k", "3")
+    assert search.returncode == 0 and len(json.loads(search.stdout)) == 3
+    stale = helpmate("kb", "stale")
+    assert stale.returncode == 0 and "wr-com-talking-newspaper" in stale.stdout
+    show = helpmate("kb", "show", "wr-com-mens-shed")
+    assert show.returncode == 0 and "name: Wrenford Men's Shed" in show.stdout
+    assert helpmate("kb", "show", "nope").returncode == 1

@@ -1,0 +1,126 @@
+"""Index builds: incremental by content hash, safe against interruption; search filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from helpmate.errors import HelpmateError
+from helpmate.index.builder import build_index, read_manifest
+from helpmate.index.search import Filters, Index
+from helpmate.index.store import VectorStore
+from helpmate.knowledge.library import load_library
+from tests.conftest import CountingEmbedder
+
+
+def build(library: Path, home: Path, embedder: CountingEmbedder, **kw):  # type: ignore[no-untyped-def]
+    store = VectorStore.open(home / "index" / "chroma", None)
+    return build_index(load_library(library), home / "index", store, embedder, **kw), store
+
+
+def edit_record(library: Path, record_id: str, **changes: object) -> None:
+    path = library / "records" / "community.yaml"
+    data = yaml.safe_load(path.read_text())
+    for item in data["records"]:
+        if item["id"] == record_id:
+            item.update(changes)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def test_second_build_embeds_nothing_and_a_change_embeds_one(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    home = tmp_path / "home"
+    first, _ = build(library, home, embedder)
+    total = first.records
+    assert first.embedded == total and embedder.calls >= total
+    embedder.calls = 0
+    again, _ = build(library, home, embedder)
+    assert again.up_to_date and embedder.calls == 0
+    edit_record(library, "wr-com-mens-shed", description="Now meets on Thursdays too.")
+    third, store = build(library, home, embedder)
+    assert (third.embedded, third.reused) == (1, total - 1)
+    index = Index.load(home / "index", store)
+    assert index.by_id["wr-com-mens-shed"].description == "Now meets on Thursdays too."
+    assert len(index.records) == total and index.vectors.shape == (total, 384)
+
+
+def test_interrupted_build_leaves_the_previous_index_usable(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    home = tmp_path / "home"
+    build(library, home, embedder)
+    before = read_manifest(home / "index")
+    edit_record(library, "wr-com-mens-shed", name="Renamed Shed")
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build(library, home, embedder, before_switch=interrupt)
+    assert read_manifest(home / "index") == before
+    index = Index.load(home / "index", VectorStore.open(home / "index" / "chroma", None))
+    assert index.by_id["wr-com-mens-shed"].name == "Wrenford Men's Shed"
+    # The next build finishes the job and clears the half-built generation.
+    report, store = build(library, home, embedder)
+    assert report.embedded == 1
+    assert [n for n in store.names() if n.startswith("helpmate-g")] == [f"helpmate-g{report.generation}"]
+
+
+def test_missing_or_damaged_index_says_what_to_run(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    home = tmp_path / "home"
+    store = VectorStore.open(home / "index" / "chroma", None)
+    with pytest.raises(HelpmateError, match="helpmate kb index"):
+        Index.load(home / "index", store)
+    report, store = build(library, home, embedder)
+    (home / "index" / f"g{report.generation}" / "keyword.pkl").write_bytes(b"garbage")
+    with pytest.raises(HelpmateError, match="--rebuild"):
+        Index.load(home / "index", store)
+    (home / "index" / "manifest.json").write_text("{not json")
+    with pytest.raises(HelpmateError, match="--rebuild"):
+        Index.load(home / "index", store)
+
+
+def test_filters_on_area_track_age_and_audience(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    (library / "records" / "elsewhere.yaml").write_text(
+        "records:\n  - id: far-1\n    name: Far away shed\n    track: community\n    areas: [elsewhere]\n"
+        "    description: woodwork mending tools shed\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    _, store = build(library, home, embedder)
+    index = Index.load(home / "index", store)
+    query = embedder.embed(["woodwork shed mending"])[0]
+
+    def ids(track: str, **filters: object) -> list[str]:
+        hits = index.rank(query, ["woodwork", "shed"], [], track=track, filters=Filters(**filters), limit=200)
+        return [h.record.id for h in hits]
+
+    assert "far-1" in ids("community") and "far-1" not in ids("community", area="wrenford")
+    assert all(index.by_id[i].track == "service" for i in ids("service"))
+    youth = [
+        r.id
+        for r in index.records
+        if r.eligibility.min_age is not None
+        and r.eligibility.min_age >= 11
+        and r.eligibility.max_age is not None
+        and r.eligibility.max_age <= 25
+    ]
+    assert youth and not set(youth) & set(ids("community", age=80) + ids("service", age=80))
+    older_only = ids("community", audience="older-people")
+    assert older_only and all(
+        not index.by_id[i].audiences or "older-people" in index.by_id[i].audiences for i in older_only
+    )
+
+
+def test_hashing_embedder_is_deterministic_and_normalised() -> None:
+    emb = CountingEmbedder()
+    a, b = emb.embed(["a friendly knitting group"]), emb.embed(["a friendly knitting group"])
+    assert np.array_equal(a, b) and abs(float(np.linalg.norm(a[0])) - 1) < 1e-5

@@ -1,0 +1,77 @@
+"""The library files: loading, clear errors for broken files, and validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from helpmate.errors import HelpmateError
+from helpmate.knowledge.library import load_library, validate_library
+
+
+def test_sample_library_has_a_real_taxonomy_and_both_tracks() -> None:
+    from tests.conftest import SAMPLE
+
+    library = load_library(SAMPLE)
+    assert len(library.needs) >= 30
+    assert all(n.description and n.examples for n in library.needs)
+    tracks = [r.track for r in library.records]
+    assert tracks.count("service") >= 60 and tracks.count("community") >= 60
+    used = {n for r in library.records for n in r.all_needs()}
+    assert used <= library.need_ids and len(used) == len(library.need_ids)
+    assert not [p for p in validate_library(SAMPLE) if p.severity == "error"]
+
+
+def test_yaml_broken_by_hand_names_the_file_and_line(library: Path) -> None:
+    path = library / "records" / "community.yaml"
+    lines = path.read_text().splitlines()
+    lines[5] = "  - name: [unclosed"
+    path.write_text("\n".join(lines))
+    with pytest.raises(HelpmateError) as err:
+        load_library(library)
+    assert "community.yaml" in str(err.value) and "line" in str(err.value)
+
+
+def test_record_with_a_wrongly_typed_field_names_file_and_record(library: Path) -> None:
+    path = library / "records" / "extra.yaml"
+    path.write_text("records:\n  - id: bad-1\n    name: Bad\n    track: sometimes\n")
+    with pytest.raises(HelpmateError, match=r"extra.yaml: records item 1 \(bad-1\): track"):
+        load_library(library)
+
+
+def test_validate_reports_duplicates_unknown_needs_overdue_and_odd_contacts(library: Path) -> None:
+    (library / "records" / "extra.yaml").write_text(
+        """records:
+  - id: wr-com-mens-shed
+    name: A second shed
+    track: community
+  - id: odd-1
+    name: Odd contacts
+    track: service
+    needs: [not-a-need]
+    contact: {phone: "call us", email: "nobody", url: "www example"}
+    postcode: "NOT A POSTCODE"
+    review_due: 2020-01-01
+  - id: wrong-types
+    name: 12
+    track: service
+    eligibility: {min_age: "old"}
+""",
+        encoding="utf-8",
+    )
+    problems = validate_library(library, today=dt.date(2026, 11, 28))
+    text = "\n".join(map(str, problems))
+    assert "duplicate id" in text and "wr-com-mens-shed" in text
+    assert "unknown need tags ['not-a-need']" in text
+    assert "review overdue since 2020-01-01" in text
+    assert "phone 'call us'" in text and "email 'nobody'" in text and "url 'www example'" in text
+    assert "postcode 'NOT A POSTCODE'" in text
+    assert "wrong-types" in text and "min_age" in text
+    assert {p.severity for p in problems if "overdue" in p.message} == {"warning"}
+
+
+def test_missing_library_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(HelpmateError, match="kb init"):
+        load_library(tmp_path / "nowhere")
