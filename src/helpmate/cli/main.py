@@ -77,15 +77,25 @@ def chat(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) ->
 
 @app.command("eval")
 def evaluate(
-    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML), see evals/TEMPLATE.yaml.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics and every case as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write index.html, summary.md and metrics.json here.")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="A previous --json or metrics.json to compare with.")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help="Fail (exit 1) below the floors in this TOML.")] = None,
     limit: Annotated[int, typer.Option("-k", min=1, max=50, help="Suggestions per track.")] = 5,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per case.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every case, not only the weakest.")] = False,
+    practice: Annotated[bool, typer.Option("--practice", help="Practice mode for trainees.")] = False,
 ) -> None:
-    """Run evaluation sets through the engine and report recall, precision, needs and safeguarding."""
+    """Run evaluation sets through the engine: recall, precision, needs, safeguarding, latency."""
+    if practice:
+        from helpmate.cli.practice import run_practice
+
+        run_practice(settings_from_env(), cases, limit=limit)
+        return
     from helpmate.cli.evaluate import run_eval
 
-    run_eval(settings_from_env(), cases, as_json=as_json, limit=limit, verbose=verbose)
+    run_eval(settings_from_env(), cases, as_json=as_json, limit=limit, verbose=verbose, report=report,
+             baseline=baseline, thresholds=thresholds)
 
 
 def run() -> None:

@@ -1,9 +1,11 @@
-"""Per-case scores and their aggregation."""
+"""Per-case scores and their aggregation: totals, per track, per need and per area."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from statistics import mean
+from typing import Any
 
 
 @dataclass
@@ -15,9 +17,12 @@ class CaseResult:
     relevant: list[str]
     services: list[str]
     community: list[str]
+    relevant_tracks: dict[str, str] = field(default_factory=dict)
+    """Track of each relevant record (service or community)."""
     must_not: list[str] = field(default_factory=list)
     expected_safeguarding: bool = False
     flagged_safeguarding: bool = False
+    safeguarding_categories: list[str] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -27,7 +32,8 @@ class CaseResult:
 
     @property
     def hits(self) -> list[str]:
-        return [r for r in self.shown if r in set(self.relevant)]
+        relevant = set(self.relevant)
+        return [r for r in self.shown if r in relevant]
 
     @property
     def recall(self) -> float | None:
@@ -37,26 +43,35 @@ class CaseResult:
     def precision(self) -> float | None:
         return len(self.hits) / len(self.shown) if self.shown and self.relevant else None
 
-    def track_recall(self, track_ids: list[str], track_relevant: set[str]) -> float | None:
-        if not track_relevant:
+    def track_recall(self, track: str) -> float | None:
+        wanted = {r for r in self.relevant if self.relevant_tracks.get(r) == track}
+        if not wanted:
             return None
-        return len(track_relevant & set(track_ids)) / len(track_relevant)
+        shown = self.services if track == "service" else self.community
+        return len(wanted & set(shown)) / len(wanted)
 
     @property
     def reciprocal_rank(self) -> float | None:
+        """1/rank of the first relevant suggestion, reading service 1, community 1, service 2, ..."""
         if not self.relevant:
             return None
         relevant = set(self.relevant)
-        # Interleave the two columns as a worker reads them: service 1, community 1, service 2, ...
-        order = [x for pair in _zip_longest(self.services, self.community) for x in pair if x]
+        order = [x for pair in _interleave(self.services, self.community) for x in pair if x]
         return next((1 / (i + 1) for i, rid in enumerate(order) if rid in relevant), 0.0)
 
     @property
     def violations(self) -> list[str]:
-        return [r for r in self.shown if r in set(self.must_not)]
+        banned = set(self.must_not)
+        return [r for r in self.shown if r in banned]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(recall=self.recall, precision=self.precision, reciprocal_rank=self.reciprocal_rank,
+                    violations=self.violations)
+        return data
 
 
-def _zip_longest(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
+def _interleave(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     n = max(len(a), len(b))
     return [(a[i] if i < len(a) else None, b[i] if i < len(b) else None) for i in range(n)]
 
@@ -91,6 +106,8 @@ def summarise(results: list[CaseResult]) -> dict[str, float]:
     return {
         "cases": len(results),
         "recall": _avg([r.recall for r in results]),
+        "recall_services": _avg([r.track_recall("service") for r in results]),
+        "recall_community": _avg([r.track_recall("community") for r in results]),
         "precision": _avg([r.precision for r in results]),
         "mrr": _avg([r.reciprocal_rank for r in results]),
         "need_precision": need_p,
@@ -104,3 +121,40 @@ def summarise(results: list[CaseResult]) -> dict[str, float]:
         "latency_p50_ms": percentile(times, 0.5) * 1000,
         "latency_p95_ms": percentile(times, 0.95) * 1000,
     }
+
+
+def breakdown(results: list[CaseResult], key: str) -> dict[str, dict[str, float]]:
+    """Recall, precision and case count per expected need (``key='need'``) or per area."""
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in results:
+        labels = result.expected_needs if key == "need" else [result.area or "(none)"]
+        for label in labels:
+            groups[label].append(result)
+    out = {}
+    for label, members in sorted(groups.items()):
+        detected = [label in r.found_needs for r in members] if key == "need" else []
+        out[label] = {
+            "cases": len(members),
+            "recall": _avg([r.recall for r in members]),
+            "precision": _avg([r.precision for r in members]),
+        }
+        if key == "need":
+            out[label]["detected"] = sum(detected) / len(detected)
+    return out
+
+
+def compare(current: list[dict[str, Any]], previous: list[dict[str, Any]], tolerance: float = 1e-9) -> dict[str, list]:
+    """Cases whose recall improved or regressed against a baseline run (matched by case id)."""
+    before = {c["case_id"]: c for c in previous}
+    improved, regressed = [], []
+    for case in current:
+        old = before.get(case["case_id"])
+        if old is None or case.get("recall") is None or old.get("recall") is None:
+            continue
+        delta = case["recall"] - old["recall"]
+        row = {"case_id": case["case_id"], "before": old["recall"], "after": case["recall"], "delta": delta}
+        if delta > tolerance:
+            improved.append(row)
+        elif delta < -tolerance:
+            regressed.append(row)
+    return {"improved": improved, "regressed": regressed}

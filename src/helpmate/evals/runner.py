@@ -10,7 +10,8 @@ from helpmate.evals.cases import Case
 from helpmate.evals.metrics import CaseResult
 
 
-def run_case(suggester: Suggester, case: Case, known_ids: set[str], limit: int = 5) -> CaseResult:
+def run_case(suggester: Suggester, case: Case, limit: int = 5) -> CaseResult:
+    by_id = suggester.index.by_id
     started = time.perf_counter()
     result = suggester.suggest(case.text, area=case.area, limit=limit)
     seconds = time.perf_counter() - started
@@ -25,24 +26,22 @@ def run_case(suggester: Suggester, case: Case, known_ids: set[str], limit: int =
         relevant=case.relevant,
         services=services,
         community=community,
+        relevant_tracks={r: by_id[r].track for r in case.relevant if r in by_id},
         must_not=case.must_not,
         expected_safeguarding=case.safeguarding,
         flagged_safeguarding=bool(data["safeguarding"]),
-        unknown_ids=[i for i in services + community if i not in known_ids],
+        safeguarding_categories=[a["category"] for a in data["safeguarding"]],
+        unknown_ids=[i for i in services + community if i not in by_id],
         seconds=seconds,
     )
 
 
 def run_cases(
-    suggester: Suggester,
-    cases: list[Case],
-    known_ids: set[str],
-    limit: int = 5,
-    progress: Callable[[int], None] | None = None,
+    suggester: Suggester, cases: list[Case], limit: int = 5, progress: Callable[[int], None] | None = None
 ) -> list[CaseResult]:
     results = []
     for case in cases:
-        results.append(run_case(suggester, case, known_ids, limit))
+        results.append(run_case(suggester, case, limit))
         if progress:
             progress(1)
     return results
