@@ -33,13 +33,21 @@ def phase_import(library: str) -> dict:
     total = 0
     for path, fmt, area in [
         (SHARED / "oruk-bristol-northlincs" / "bristol_services.json", "oruk", "bristol"),
-        (SHARED / "oruk-bristol-northlincs" / "north_lincolnshire_services.json", "oruk", "north-lincolnshire"),
+        (
+            SHARED / "oruk-bristol-northlincs" / "north_lincolnshire_services.json",
+            "oruk",
+            "north-lincolnshire",
+        ),
         (SHARED / "open211-miami-hsds", "hsds", "miami"),
     ]:
         total += import_feed(Path(library), path, fmt, area).imported
     seconds = time.perf_counter() - started
-    return {"records": total, "seconds": round(seconds, 2), "records_per_s": round(total / seconds, 1),
-            "peak_mb": round(peak_mb())}
+    return {
+        "records": total,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(total / seconds, 1),
+        "peak_mb": round(peak_mb()),
+    }
 
 
 def phase_index(library: str, home: str) -> dict:
@@ -55,8 +63,13 @@ def phase_index(library: str, home: str) -> dict:
     started = time.perf_counter()
     report = build_index(load_library(settings.knowledge), settings.index_dir, open_store(settings), embedder)
     seconds = time.perf_counter() - started
-    return {"records": report.records, "embedded": report.embedded, "seconds": round(seconds, 1),
-            "records_per_s": round(report.records / seconds, 1), "peak_mb": round(peak_mb())}
+    return {
+        "records": report.records,
+        "embedded": report.embedded,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(report.records / seconds, 1),
+        "peak_mb": round(peak_mb()),
+    }
 
 
 def phase_latency(library: str, home: str, rounds: str = "3") -> dict:
@@ -133,8 +146,12 @@ def phase_quality(library: str, home: str) -> dict:
             keyword = index.keyword.scores(tokenize(case.text))
             keyword[~area] = -1
             relevant = set(case.relevant)
-            dense.append(len(relevant & {index.records[i].id for i in np.argsort(-sims)[:10]}) / len(relevant))
-            bm25.append(len(relevant & {index.records[i].id for i in np.argsort(-keyword)[:10]}) / len(relevant))
+            dense.append(
+                len(relevant & {index.records[i].id for i in np.argsort(-sims)[:10]}) / len(relevant)
+            )
+            bm25.append(
+                len(relevant & {index.records[i].id for i in np.argsort(-keyword)[:10]}) / len(relevant)
+            )
         summary = summarise(run_cases(runtime.suggester, cases))
         out[name] = {
             "cases": len(cases),

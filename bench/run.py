@@ -21,8 +21,13 @@ ORUK = ("bristol--bristol-services.yaml", "north-lincolnshire--north-lincolnshir
 
 
 def phase(*args: str) -> dict:
-    out = subprocess.run([sys.executable, str(HERE / "phases.py"), *args], capture_output=True, text=True,
-                         check=False, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, str(HERE / "phases.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"bench phase {args[0]} failed")

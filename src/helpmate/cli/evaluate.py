@@ -20,7 +20,9 @@ def _check_cases(pairs: list[tuple[Path, Any]], runtime: Any) -> None:
     problems = []
     for path, case in pairs:
         where = f"{path}: case {case.id}"
-        problems += [f"{where}: unknown record id {i}" for i in case.relevant + case.must_not if i not in known]
+        problems += [
+            f"{where}: unknown record id {i}" for i in case.relevant + case.must_not if i not in known
+        ]
         problems += [f"{where}: unknown need {n}" for n in case.needs if n not in needs]
         if case.area and case.area not in areas:
             problems.append(f"{where}: unknown area '{case.area}'")
@@ -42,8 +44,14 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
     runtime = load_runtime(settings)
     _check_cases(pairs, runtime)
     cases = [case for _, case in pairs]
-    with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True, disable=not sys.stderr.isatty()) as bar:
+    with Progress(
+        TextColumn("evaluating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task("cases", total=len(cases))
         results = run_cases(runtime.suggester, cases, limit, progress=lambda n: bar.update(task, advance=n))
     doc = {
@@ -62,8 +70,15 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
 
 
 def run_eval(
-    settings: Settings, paths: list[Path], *, as_json: bool, limit: int, verbose: bool,
-    report: Path | None = None, baseline: Path | None = None, thresholds: Path | None = None,
+    settings: Settings,
+    paths: list[Path],
+    *,
+    as_json: bool,
+    limit: int,
+    verbose: bool,
+    report: Path | None = None,
+    baseline: Path | None = None,
+    thresholds: Path | None = None,
 ) -> None:
     from helpmate.evals.metrics import compare
     from helpmate.evals.report import SUMMARY_LABELS, worst_cases
@@ -89,15 +104,21 @@ def run_eval(
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             print(f"{SUMMARY_LABELS.get(key, key):<45} {shown}")
         for case in worst_cases(doc, len(doc["cases"]) if verbose else 5):
-            missed = [names.get(r, r) for r in case["relevant"] if r not in case["services"] + case["community"]]
-            print(f"\n{case['case_id']} recall {case['recall']:.2f}; needs {case['found_needs']} "
-                  f"(expected {case['expected_needs']})")
+            missed = [
+                names.get(r, r) for r in case["relevant"] if r not in case["services"] + case["community"]
+            ]
+            print(
+                f"\n{case['case_id']} recall {case['recall']:.2f}; needs {case['found_needs']} "
+                f"(expected {case['expected_needs']})"
+            )
             if missed:
                 print("  missed: " + "; ".join(missed))
             print("  shown:  " + "; ".join(names.get(r, r) for r in case["services"] + case["community"]))
         if "comparison" in doc:
             comp = doc["comparison"]
-            print(f"\nagainst {baseline}: {len(comp['improved'])} improved, {len(comp['regressed'])} regressed")
+            print(
+                f"\nagainst {baseline}: {len(comp['improved'])} improved, {len(comp['regressed'])} regressed"
+            )
             for row in comp["regressed"]:
                 print(f"  regressed {row['case_id']}: {row['before']:.2f} -> {row['after']:.2f}")
         if report is not None:
@@ -105,7 +126,9 @@ def run_eval(
     if limits is not None:
         from helpmate.evals.gate import check
 
-        failures = [f"{Path(p).stem}: {f}" for p in paths for f in check(doc["summary"], limits.get(Path(p).stem, {}))]
+        failures = [
+            f"{Path(p).stem}: {f}" for p in paths for f in check(doc["summary"], limits.get(Path(p).stem, {}))
+        ]
         for failure in failures:
             print(f"helpmate: below threshold: {failure}", file=sys.stderr)
         if failures:
@@ -118,9 +141,13 @@ def _read_baseline(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise HelpmateError(f"--baseline {path}: file not found") from exc
     except ValueError as exc:
-        raise HelpmateError(f"--baseline {path}: not JSON", hint="use a file written by 'helpmate eval --json'") from exc
+        raise HelpmateError(
+            f"--baseline {path}: not JSON", hint="use a file written by 'helpmate eval --json'"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        raise HelpmateError(f"--baseline {path}: no 'cases' in it", hint="use a file written by 'helpmate eval --json'")
+        raise HelpmateError(
+            f"--baseline {path}: no 'cases' in it", hint="use a file written by 'helpmate eval --json'"
+        )
     return data
 
 

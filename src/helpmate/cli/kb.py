@@ -72,7 +72,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")]
     from helpmate.knowledge.library import load_library
 
     settings = settings_from_env()
-    library = load_library(settings.knowledge)
+    library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
     store = open_store(settings)
     embedder = make_embedder(settings.embedder)
     with Progress(

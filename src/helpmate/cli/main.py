@@ -78,12 +78,22 @@ def chat(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) ->
 @app.command("eval")
 def evaluate(
     cases: Annotated[list[Path], typer.Argument(help="Case files (YAML), see evals/TEMPLATE.yaml.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics and every case as JSON.")] = False,
-    report: Annotated[Path | None, typer.Option(help="Write index.html, summary.md and metrics.json here.")] = None,
-    baseline: Annotated[Path | None, typer.Option(help="A previous --json or metrics.json to compare with.")] = None,
-    thresholds: Annotated[Path | None, typer.Option(help="Fail (exit 1) below the floors in this TOML.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the metrics and every case as JSON.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write index.html, summary.md and metrics.json here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A previous --json or metrics.json to compare with.")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Fail (exit 1) below the floors in this TOML.")
+    ] = None,
     limit: Annotated[int, typer.Option("-k", min=1, max=50, help="Suggestions per track.")] = 5,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every case, not only the weakest.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every case, not only the weakest.")
+    ] = False,
     practice: Annotated[bool, typer.Option("--practice", help="Practice mode for trainees.")] = False,
 ) -> None:
     """Run evaluation sets through the engine: recall, precision, needs, safeguarding, latency."""
@@ -94,8 +104,16 @@ def evaluate(
         return
     from helpmate.cli.evaluate import run_eval
 
-    run_eval(settings_from_env(), cases, as_json=as_json, limit=limit, verbose=verbose, report=report,
-             baseline=baseline, thresholds=thresholds)
+    run_eval(
+        settings_from_env(),
+        cases,
+        as_json=as_json,
+        limit=limit,
+        verbose=verbose,
+        report=report,
+        baseline=baseline,
+        thresholds=thresholds,
+    )
 
 
 def run() -> None:

@@ -75,8 +75,10 @@ def run_practice(settings: Settings, paths: list[Path], *, limit: int) -> None:
         print(f"\nSituation {number} of {len(pairs)} ({case.area or 'any area'}):")
         for message in case.messages:
             print(f"  {message}")
-        print("Type the services and community resources you would suggest, one per line (Tab completes); "
-              "an empty line when done.")
+        print(
+            "Type the services and community resources you would suggest, one per line (Tab completes); "
+            "an empty line when done."
+        )
         picks: list[str] = []
         while True:
             try:
@@ -96,15 +98,33 @@ def run_practice(settings: Settings, paths: list[Path], *, limit: int) -> None:
         result = {"case": case.id, **score(picks, case.relevant, assistant)}
         results.append(result)
         recall = result["recall"]
-        print(f"  You found {len(result['hits'])} of {len(case.relevant)} relevant"
-              + (f" (recall {recall:.2f}); the assistant found {result['assistant_recall']:.2f}." if recall is not None else "."))
+        print(
+            f"  You found {len(result['hits'])} of {len(case.relevant)} relevant"
+            + (
+                f" (recall {recall:.2f}); the assistant found {result['assistant_recall']:.2f}."
+                if recall is not None
+                else "."
+            )
+        )
         if result["missed"]:
             print("  Also worth knowing: " + "; ".join(runtime.index.by_id[r].name for r in result["missed"]))
     when = dt.datetime.now()
     folder = settings.home / "practice"
     path = folder / f"{when:%Y%m%d-%H%M%S}-{''.join(c for c in trainee if c.isalnum()) or 'trainee'}.json"
-    atomic_write(path, json.dumps({"trainee": trainee, "when": when.isoformat(timespec="seconds"),
-                                   "sets": [str(p) for p in paths], "results": results}, indent=1))
+    atomic_write(
+        path,
+        json.dumps(
+            {
+                "trainee": trainee,
+                "when": when.isoformat(timespec="seconds"),
+                "sets": [str(p) for p in paths],
+                "results": results,
+            },
+            indent=1,
+        ),
+    )
     scored = [r["recall"] for r in results if r["recall"] is not None]
     if scored:
-        print(f"\nAverage recall {sum(scored) / len(scored):.2f} over {len(scored)} situations. Saved to {path}")
+        print(
+            f"\nAverage recall {sum(scored) / len(scored):.2f} over {len(scored)} situations. Saved to {path}"
+        )

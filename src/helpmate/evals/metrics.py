@@ -66,8 +66,12 @@ class CaseResult:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(recall=self.recall, precision=self.precision, reciprocal_rank=self.reciprocal_rank,
-                    violations=self.violations)
+        data.update(
+            recall=self.recall,
+            precision=self.precision,
+            reciprocal_rank=self.reciprocal_rank,
+            violations=self.violations,
+        )
         return data
 
 
@@ -143,7 +147,9 @@ def breakdown(results: list[CaseResult], key: str) -> dict[str, dict[str, float]
     return out
 
 
-def compare(current: list[dict[str, Any]], previous: list[dict[str, Any]], tolerance: float = 1e-9) -> dict[str, list]:
+def compare(
+    current: list[dict[str, Any]], previous: list[dict[str, Any]], tolerance: float = 1e-9
+) -> dict[str, list]:
     """Cases whose recall improved or regressed against a baseline run (matched by case id)."""
     before = {c["case_id"]: c for c in previous}
     improved, regressed = [], []

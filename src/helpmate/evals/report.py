@@ -41,7 +41,9 @@ def _bars(rows: list[tuple[str, float]], width: int = 420) -> str:
     for i, (label, value) in enumerate(rows):
         y = 5 + 22 * i
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(label)}</text>')
-        parts.append(f'<rect x="200" y="{y}" width="{max(1, value * width):.0f}" height="16" fill="#3b6ea8"/>')
+        parts.append(
+            f'<rect x="200" y="{y}" width="{max(1, value * width):.0f}" height="16" fill="#3b6ea8"/>'
+        )
         parts.append(f'<text x="{205 + value * width:.0f}" y="{y + 13}" font-size="11">{value:.2f}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -59,14 +61,17 @@ def render_html(doc: dict[str, Any], names: dict[str, str]) -> str:
     needs = [(k, v["recall"]) for k, v in sorted(doc["per_need"].items(), key=lambda kv: kv[1]["recall"])]
     tracks = [("standard services", summary["recall_services"]), ("community", summary["recall_community"])]
     areas = [(k, v["recall"]) for k, v in doc["per_area"].items()]
-    safeguarding = "".join(
-        f"<tr><td>{esc(c['case_id'])}</td><td>{'yes' if c['expected_safeguarding'] else 'no'}</td>"
-        f"<td>{'yes' if c['flagged_safeguarding'] else 'no'}</td>"
-        f"<td>{esc(', '.join(c['safeguarding_categories']) or '-')}</td>"
-        f"<td>{'ok' if c['expected_safeguarding'] == c['flagged_safeguarding'] else 'MISMATCH'}</td></tr>"
-        for c in doc["cases"]
-        if c["expected_safeguarding"] or c["flagged_safeguarding"]
-    ) or "<tr><td colspan=5>No case expects or raised a safeguarding alert.</td></tr>"
+    safeguarding = (
+        "".join(
+            f"<tr><td>{esc(c['case_id'])}</td><td>{'yes' if c['expected_safeguarding'] else 'no'}</td>"
+            f"<td>{'yes' if c['flagged_safeguarding'] else 'no'}</td>"
+            f"<td>{esc(', '.join(c['safeguarding_categories']) or '-')}</td>"
+            f"<td>{'ok' if c['expected_safeguarding'] == c['flagged_safeguarding'] else 'MISMATCH'}</td></tr>"
+            for c in doc["cases"]
+            if c["expected_safeguarding"] or c["flagged_safeguarding"]
+        )
+        or "<tr><td colspan=5>No case expects or raised a safeguarding alert.</td></tr>"
+    )
     worst = []
     for case in worst_cases(doc):
         expected = "".join(
@@ -86,12 +91,20 @@ def render_html(doc: dict[str, Any], names: dict[str, str]) -> str:
     comparison = ""
     if doc.get("comparison"):
         comp = doc["comparison"]
-        items = "".join(
-            f"<li>{esc(r['case_id'])}: {r['before']:.2f} &rarr; {r['after']:.2f}</li>" for r in comp["regressed"]
-        ) or "<li>none</li>"
-        better = "".join(
-            f"<li>{esc(r['case_id'])}: {r['before']:.2f} &rarr; {r['after']:.2f}</li>" for r in comp["improved"]
-        ) or "<li>none</li>"
+        items = (
+            "".join(
+                f"<li>{esc(r['case_id'])}: {r['before']:.2f} &rarr; {r['after']:.2f}</li>"
+                for r in comp["regressed"]
+            )
+            or "<li>none</li>"
+        )
+        better = (
+            "".join(
+                f"<li>{esc(r['case_id'])}: {r['before']:.2f} &rarr; {r['after']:.2f}</li>"
+                for r in comp["improved"]
+            )
+            or "<li>none</li>"
+        )
         comparison = f"<h2>Against the baseline</h2><h3>Regressed</h3><ul>{items}</ul><h3>Improved</h3><ul>{better}</ul>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>helpmate evaluation</title>
@@ -99,14 +112,14 @@ def render_html(doc: dict[str, Any], names: dict[str, str]) -> str:
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}
 ul{{margin:0;padding-left:1.2em}}small{{color:#555}}</style></head><body>
 <h1>helpmate evaluation</h1>
-<p>{esc(', '.join(doc['meta']['files']))} &middot; library {esc(doc['meta']['library'])} &middot; {esc(doc['meta']['when'])}</p>
+<p>{esc(", ".join(doc["meta"]["files"]))} &middot; library {esc(doc["meta"]["library"])} &middot; {esc(doc["meta"]["when"])}</p>
 <h2>Totals</h2><table>{rows}</table>
 <h2>Recall per track</h2>{_bars(tracks)}
 <h2>Recall per need (worst first)</h2>{_bars(needs)}
 <h2>Recall per area</h2>{_bars(areas)}
 <h2>Safeguarding</h2><table><tr><th>case</th><th>expected</th><th>raised</th><th>categories</th><th></th></tr>{safeguarding}</table>
 <h2>Weakest cases: expected against shown</h2>
-<table><tr><th>case</th><th>needs</th><th>expected (&#10003; shown)</th><th>shown (&#10003; relevant)</th></tr>{''.join(worst)}</table>
+<table><tr><th>case</th><th>needs</th><th>expected (&#10003; shown)</th><th>shown (&#10003; relevant)</th></tr>{"".join(worst)}</table>
 {comparison}
 </body></html>
 """
@@ -114,7 +127,13 @@ ul{{margin:0;padding-left:1.2em}}small{{color:#555}}</style></head><body>
 
 def render_markdown(doc: dict[str, Any], names: dict[str, str]) -> str:
     summary = doc["summary"]
-    lines = ["# helpmate evaluation", "", f"Sets: {', '.join(doc['meta']['files'])}  ", f"Run: {doc['meta']['when']}", ""]
+    lines = [
+        "# helpmate evaluation",
+        "",
+        f"Sets: {', '.join(doc['meta']['files'])}  ",
+        f"Run: {doc['meta']['when']}",
+        "",
+    ]
     lines += ["| metric | value |", "|---|---|"]
     lines += [f"| {SUMMARY_LABELS.get(k, k)} | {_fmt(v)} |" for k, v in summary.items()]
     lines += ["", "## Recall per need", "", "| need | cases | detected | recall |", "|---|---|---|---|"]
@@ -127,6 +146,10 @@ def render_markdown(doc: dict[str, Any], names: dict[str, str]) -> str:
     if doc.get("comparison"):
         comp = doc["comparison"]
         lines += ["", "## Against the baseline", ""]
-        lines += [f"- regressed {r['case_id']}: {r['before']:.2f} -> {r['after']:.2f}" for r in comp["regressed"]]
-        lines += [f"- improved {r['case_id']}: {r['before']:.2f} -> {r['after']:.2f}" for r in comp["improved"]]
+        lines += [
+            f"- regressed {r['case_id']}: {r['before']:.2f} -> {r['after']:.2f}" for r in comp["regressed"]
+        ]
+        lines += [
+            f"- improved {r['case_id']}: {r['before']:.2f} -> {r['after']:.2f}" for r in comp["improved"]
+        ]
     return "\n".join(lines) + "\n"
