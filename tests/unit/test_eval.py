@@ -111,7 +111,9 @@ def test_eval_json_report_and_baseline(indexed: Path, tmp_path: Path) -> None:
     from helpmate.knowledge.library import load_library
 
     names = {r.id: r.name for r in load_library(indexed).records}
-    weakest = min((c for c in doc["cases"] if c["recall"] is not None), key=lambda c: (c["recall"], c["case_id"]))
+    weakest = min(
+        (c for c in doc["cases"] if c["recall"] is not None), key=lambda c: (c["recall"], c["case_id"])
+    )
     assert "<svg" in page and html.escape(names[weakest["relevant"][0]]) in page  # names, not bare ids
     assert "<script" not in page and "http" not in page.split("<body>")[1].split("<h2>")[0]
     assert (report / "summary.md").read_text().startswith("# helpmate evaluation")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from helpmate.assistant.safeguarding import Routes
 from helpmate.assistant.suggest import Suggester
 from helpmate.errors import HelpmateError
 from helpmate.index.builder import library_fingerprint
@@ -42,7 +43,7 @@ def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_s
             f"the index was built with {index.manifest.get('embedder')}, but the embedder is {embedder.name}",
             hint="run 'helpmate kb index' again with the same HELPMATE_EMBEDDER",
         )
-    runtime = Runtime(settings, index, embedder, Suggester(index, embedder))
+    runtime = Runtime(settings, index, embedder, Suggester(index, embedder, Routes.load(settings.knowledge)))
     if warn_stale and runtime.stale:
         print(
             "helpmate: note: the library changed since the index was built; run 'helpmate kb index'",

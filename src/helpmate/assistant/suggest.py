@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from helpmate.assistant.facts import find_age, find_area
+from helpmate.assistant.safeguarding import Routes
 from helpmate.index.embedders import Embedder
 from helpmate.index.search import Filters, Hit, Index
 from helpmate.index.text import tokenize
@@ -94,9 +95,12 @@ def segments(text: str) -> list[str]:
 
 
 class Suggester:
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    def __init__(self, index: Index, embedder: Embedder, routes: Routes | None = None) -> None:
         self.index = index
         self.embedder = embedder
+        self.routes = routes or Routes(None)
+        slugs = {a.slug for a in index.areas} | {s for r in index.records for s in r.areas}
+        self.only_area = next(iter(slugs)) if len(slugs) == 1 else None
         self.needs = index.needs
         self.threshold = THRESHOLDS.get(embedder.name, 0.3)
         self._example_vecs = index.need_vectors["example_vecs"]
@@ -144,10 +148,12 @@ class Suggester:
         age: int | None = None,
     ) -> Suggestion:
         text = " ".join(text.split())[:MAX_TEXT]
-        area = area or find_area(text, self.index.areas)
+        area = area or find_area(text, self.index.areas) or self.only_area
+        # Safeguarding first, before anything else can fail or take time.
+        alerts = [a.to_json() for a in self.routes.alerts(text, area)]
         age = age if age is not None else find_age(text)
         if not text:
-            return Suggestion([], [], [], self.questions([], None, area, text), area, age)
+            return Suggestion([], [], [], self.questions([], None, area, text), area, age, alerts)
         texts = [text, *segments(text)]
         vectors = self.embedder.embed(texts)
         needs = self.detect_needs(text, vectors)
@@ -161,7 +167,13 @@ class Suggester:
             for track in ("service", "community")
         }
         return Suggestion(
-            needs, results["service"], results["community"], self.questions(needs, age, area, text), area, age
+            needs,
+            results["service"],
+            results["community"],
+            self.questions(needs, age, area, text),
+            area,
+            age,
+            alerts,
         )
 
     def questions(self, needs: list[NeedScore], age: int | None, area: str | None, text: str) -> list[str]:

@@ -58,12 +58,25 @@ def print_table(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
+    for alert in result.get("safeguarding", []):
+        # Words, not colour alone: the level and category are spelled out.
+        console.print(
+            f"[bold reverse] SAFEGUARDING {alert['level'].upper()}: {alert['category']} [/] "
+            f'(heard: "{alert["evidence"]}")',
+            highlight=False,
+        )
+        route = alert.get("route") or {}
+        if route.get("urgent"):
+            console.print(f"  {route['urgent']}", highlight=False)
+        for step in route.get("steps", [])[:4]:
+            console.print(f"  - {step}", highlight=False)
+        for contact in route.get("contacts", [])[:3]:
+            console.print(
+                f"  {contact.get('name', '')}: {contact.get('phone', '')} ({contact.get('hours', '')})",
+                highlight=False,
+            )
     needs = ", ".join(f"{n['label']} ({n['score']:.2f})" for n in result["needs"]) or "none recognised yet"
     console.print(f"[bold]Needs:[/bold] {needs}")
-    for alert in result.get("safeguarding", []):
-        console.print(
-            f"[bold reverse] SAFEGUARDING {alert['level'].upper()} [/] {alert['category']}: {alert['evidence']}"
-        )
     for key, title in (("services", "Standard services"), ("community", "Community to pull in")):
         table = Table(title=title, show_lines=False, expand=True)
         table.add_column("name", ratio=2)
