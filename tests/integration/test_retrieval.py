@@ -7,14 +7,10 @@ from pathlib import Path
 import pytest
 
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
-from helpmate.evals.cases import load_cases
-from helpmate.evals.metrics import summarise
-from helpmate.evals.runner import run_cases
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import MiniLMEmbedder
 from helpmate.knowledge.library import load_library
 from helpmate.settings import Settings
-from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
 

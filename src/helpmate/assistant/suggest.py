@@ -146,6 +146,7 @@ class Suggester:
         limit: int = 5,
         audience: str | None = None,
         age: int | None = None,
+        exclude_needs: set[str] | None = None,
     ) -> Suggestion:
         text = " ".join(text.split())[:MAX_TEXT]
         area = area or find_area(text, self.index.areas) or self.only_area
@@ -156,7 +157,7 @@ class Suggester:
             return Suggestion([], [], [], self.questions([], None, area, text), area, age, alerts)
         texts = [text, *segments(text)]
         vectors = self.embedder.embed(texts)
-        needs = self.detect_needs(text, vectors)
+        needs = [n for n in self.detect_needs(text, vectors) if n.need.id not in (exclude_needs or set())]
         index_of = {n.id: i for i, n in enumerate(self.needs)}
         top = needs[0].score if needs else 1.0
         weighted = [(index_of[n.need.id], n.need.id, n.score / top) for n in needs]

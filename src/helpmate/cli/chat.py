@@ -1,18 +1,32 @@
-"""A plain line-by-line chat over the engine, until the terminal UI exists."""
+"""``helpmate ask`` (and ``chat`` until the terminal UI exists): a line-by-line chat over the engine.
+
+Commands: /new, /sessions, /resume ID, /export [DIR], /ack, /quit. Every turn is saved.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpmate.settings import Settings
+
+HELP = "Commands: /new  /sessions  /resume ID  /export [DIR]  /ack (acknowledge alerts)  /quit"
 
 
 def chat_loop(settings: Settings, area: str | None) -> None:
+    from helpmate.assistant.engine import Engine
     from helpmate.assistant.runtime import load_runtime
-    from helpmate.cli.suggest import print_table
+    from helpmate.assistant.sessions import SessionStore, export_markdown
+    from helpmate.errors import HelpmateError
+    from helpmate.knowledge.library import atomic_write
 
     print("helpmate: loading the index and model...", flush=True)
     runtime = load_runtime(settings)
-    print("Describe the person's situation (what matters to them, what is going on). /quit to leave.")
-    history: list[str] = []
+    store = SessionStore(settings.sessions_dir)
+    session = store.new()
+    session.situation.area = area or settings.area
+    engine = Engine(runtime.suggester, session.situation)
+    print("Describe the person's situation (what matters to them, what is going on).")
+    print(HELP)
     while True:
         try:
             line = input("> ").strip()
@@ -21,12 +35,47 @@ def chat_loop(settings: Settings, area: str | None) -> None:
             return
         if line in ("/quit", "/exit", "/q"):
             return
+        if line == "/help":
+            print(HELP)
+            continue
         if line == "/new":
-            history.clear()
-            print("(new conversation)")
+            session = store.new()
+            session.situation.area = area or settings.area
+            engine = Engine(runtime.suggester, session.situation)
+            print(f"(new session {session.id})")
+            continue
+        if line == "/sessions":
+            for item in store.list()[:20]:
+                print(f"  {item.id}  {len(item.turns)} turn(s)  {item.title}")
+            continue
+        if line.startswith("/resume"):
+            try:
+                session = store.load(line.split(maxsplit=1)[1].strip())
+            except (IndexError, HelpmateError) as exc:
+                print(f"  {exc}" if isinstance(exc, HelpmateError) else "  usage: /resume SESSION-ID")
+                continue
+            engine = Engine(runtime.suggester, session.situation)
+            print(f"(resumed {session.id}: {len(session.turns)} turn(s))")
+            if session.turns:
+                print(session.turns[-1]["reply"])
+            continue
+        if line == "/ack":
+            session.situation.acknowledged = sorted({a["category"] for a in session.situation.alerts})
+            store.save(session)
+            print("  alerts acknowledged (saved in the session)")
+            continue
+        if line.startswith("/export"):
+            parts = line.split(maxsplit=1)
+            folder = Path(parts[1]) if len(parts) > 1 else settings.home / "exports"
+            plan = engine.plan()
+            worker = folder / f"{session.id}-worker.md"
+            citizen = folder / f"{session.id}-citizen.md"
+            atomic_write(worker, export_markdown(session, plan))
+            atomic_write(citizen, export_markdown(session, plan, citizen=True))
+            print(f"  exported {worker}\n  and      {citizen}")
             continue
         if not line:
             continue
-        history.append(line)
-        result = runtime.suggester.suggest(" ".join(history), area=area or settings.area)
-        print_table(result.to_json())
+        turn = engine.turn(line)
+        store.record_turn(session, turn)
+        print(turn.reply)

@@ -69,7 +69,15 @@ def suggest(
 
 @app.command()
 def chat(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) -> None:
-    """Chat line by line about a person's situation (the terminal UI will replace this)."""
+    """Chat about a person's situation (line by line until the terminal UI lands)."""
+    from helpmate.cli.chat import chat_loop
+
+    chat_loop(settings_from_env(), area=area)
+
+
+@app.command()
+def ask(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) -> None:
+    """Line-by-line chat over the engine, with /export, /sessions, /resume, /new."""
     from helpmate.cli.chat import chat_loop
 
     chat_loop(settings_from_env(), area=area)

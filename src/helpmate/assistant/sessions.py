@@ -1,0 +1,149 @@
+"""Sessions: every turn saved atomically under ``HELPMATE_HOME/sessions``, listed, resumed, exported.
+
+A session file is JSON: the situation (messages, corrections, alerts and acknowledgements) and
+the turns with the replies shown. It is rewritten through a temporary file and a rename after
+every turn, so a crash or a kill loses nothing that was shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpmate.assistant.engine import Situation, Turn
+from helpmate.assistant.suggest import Suggestion
+from helpmate.errors import HelpmateError
+from helpmate.knowledge.library import atomic_write
+from helpmate.knowledge.records import Record
+
+
+@dataclass
+class Session:
+    id: str
+    created: str
+    situation: Situation = field(default_factory=Situation)
+    turns: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        first = self.situation.messages[0] if self.situation.messages else "(empty)"
+        return first[:60] + ("…" if len(first) > 60 else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "situation": self.situation.to_json(),
+            "turns": self.turns,
+        }
+
+
+class SessionStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def new(self) -> Session:
+        now = dt.datetime.now()
+        return Session(f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", now.isoformat(timespec="seconds"))
+
+    def path(self, session_id: str) -> Path:
+        return self.folder / f"{session_id}.json"
+
+    def record_turn(self, session: Session, turn: Turn) -> None:
+        session.turns.append(
+            {
+                "at": dt.datetime.now().isoformat(timespec="seconds"),
+                "message": turn.message,
+                "reply": turn.reply,
+                "services": [h.record.id for h in turn.suggestion.services],
+                "community": [h.record.id for h in turn.suggestion.community],
+            }
+        )
+        self.save(session)
+
+    def save(self, session: Session) -> None:
+        atomic_write(self.path(session.id), json.dumps(session.to_json(), ensure_ascii=False, indent=1))
+
+    def load(self, session_id: str) -> Session:
+        path = self.path(session_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise HelpmateError(
+                f"no session '{session_id}'", hint="see /sessions for the list", exit_code=1
+            ) from exc
+        except ValueError as exc:
+            raise HelpmateError(f"{path}: the session file is damaged") from exc
+        return Session(
+            data["id"], data["created"], Situation.from_json(data["situation"]), data.get("turns", [])
+        )
+
+    def list(self) -> list[Session]:
+        sessions = []
+        for path in sorted(self.folder.glob("*.json"), reverse=True):
+            try:
+                sessions.append(self.load(path.stem))
+            except HelpmateError:
+                continue
+        return sessions
+
+
+def _contact(record: Record) -> str:
+    parts = [record.contact.phone, record.contact.email, record.contact.url]
+    return ", ".join(p for p in parts if p) or "no contact details in the directory"
+
+
+def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = False) -> str:
+    """The worker's plan (situation, alerts, plan with contacts and how to refer, questions), or a
+    plain-language version to give to the citizen."""
+    hits = [("Standard services", suggestion.services), ("Community to pull in", suggestion.community)]
+    if citizen:
+        lines = ["# Your plan", "", "Here are some places that could help, and how to get in touch.", ""]
+        for _, group in hits:
+            for hit in group:
+                r = hit.record
+                lines += [f"## {r.name}", "", r.description.split("\n")[0], "", f"- Contact: {_contact(r)}"]
+                if r.how_to_access:
+                    lines.append(f"- How to start: {r.how_to_access}")
+                if r.opening_times:
+                    lines.append(f"- When: {r.opening_times}")
+                if r.address:
+                    lines.append(f"- Where: {r.address} {r.postcode}".rstrip())
+                if r.cost:
+                    lines.append(f"- Cost: {r.cost}")
+                lines.append("")
+        lines.append("If you ever feel unsafe, call 999. Samaritans are there day and night on 116 123.")
+        return "\n".join(lines) + "\n"
+    lines = [f"# Session {session.id}", "", f"Started {session.created}", "", "## Situation", ""]
+    lines += [f"> {m}" for m in session.situation.messages] or ["(nothing yet)"]
+    lines += ["", "Needs: " + (", ".join(n.need.label for n in suggestion.needs) or "none recognised")]
+    if session.situation.excluded_needs:
+        lines.append("Corrected (not needs): " + ", ".join(session.situation.excluded_needs))
+    if session.situation.alerts:
+        lines += ["", "## Safeguarding", ""]
+        for alert in session.situation.alerts:
+            ack = " (acknowledged)" if alert["category"] in session.situation.acknowledged else ""
+            lines.append(
+                f'- **{alert["level"].upper()}: {alert["category"]}**{ack}, heard: "{alert["evidence"]}"'
+            )
+            route = alert.get("route") or {}
+            lines += [f"  - {step}" for step in route.get("steps", [])]
+    lines += ["", "## Plan", ""]
+    for title, group in hits:
+        lines += [f"### {title}", ""]
+        for hit in group:
+            r = hit.record
+            lines.append(f"- **{r.name}** (`{r.id}`): {suggestion.why(hit)}")
+            lines.append(f"  - Contact: {_contact(r)}")
+            if r.how_to_access:
+                lines.append(f"  - How to refer: {r.how_to_access}")
+            if r.eligibility.text:
+                lines.append(f"  - Eligibility: {r.eligibility.text}")
+        lines.append("")
+    if suggestion.questions:
+        lines += ["## Open questions", ""] + [f"- {q}" for q in suggestion.questions]
+    return "\n".join(lines) + "\n"
