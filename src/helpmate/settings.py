@@ -11,6 +11,10 @@ user's real data:
   embedded store in ``HELPMATE_HOME``.
 - ``HELPMATE_EMBEDDER``: ``minilm`` (default, the real model) or ``hashing`` (a fast lexical
   embedder with no torch, for tests and for trying things on a slow machine).
+- ``HELPMATE_LLM__PROVIDER`` and friends: an optional language model (see ``LLMSettings``).
+
+Settings are read, highest first, from the environment, then ``HELPMATE_CONFIG`` (default
+``HELPMATE_HOME/config.toml``), then the defaults here.
 
 pydantic-settings costs about 0.25 s to import, so nothing on the ``--help`` path imports this.
 """
@@ -21,8 +25,13 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_LIBRARY = SOURCE_ROOT / "knowledge"
@@ -31,6 +40,26 @@ SAMPLE_LIBRARY = SOURCE_ROOT / "knowledge"
 def _default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "helpmate"
+
+
+class LLMSettings(BaseModel):
+    """An optional language model that writes the replies; helpmate works fully without one."""
+
+    provider: Literal["none", "ollama", "openai", "llamacpp"] = "none"
+    """none (default: helpmate's own replies), ollama, openai (any OpenAI-compatible server) or llamacpp."""
+    model: str = ""
+    """Model name for ollama and openai-compatible servers."""
+    base_url: str = ""
+    """Server address, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080/v1."""
+    api_key: str = ""
+    """Key for an OpenAI-compatible server (many local servers accept any value)."""
+    model_path: str = ""
+    """A local GGUF file, for the llamacpp provider."""
+    timeout_s: float = 20.0
+    """Seconds to wait for a reply before falling back to helpmate's own reply."""
+    temperature: float = 0.2
+    redact: bool = True
+    """Replace names, numbers and addresses with placeholders before text leaves this machine."""
 
 
 class Settings(BaseSettings):
@@ -48,6 +77,20 @@ class Settings(BaseSettings):
     """The area to suggest for when none is given."""
     debug: bool = False
     """Show tracebacks for expected errors."""
+    log_messages: bool = False
+    """Write what workers type to the log (off: nothing typed is logged)."""
+    llm: LLMSettings = LLMSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_path()))
 
     @property
     def index_dir(self) -> Path:
@@ -68,6 +111,15 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+
+def config_path() -> Path:
+    """The config file: HELPMATE_CONFIG, else config.toml in HELPMATE_HOME (or its default)."""
+    explicit = os.environ.get("HELPMATE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("HELPMATE_HOME")
+    return (Path(home) if home else _default_home()) / "config.toml"
 
 
 def load_settings() -> Settings:

@@ -14,14 +14,20 @@ def console_err(line: str) -> None:
 
 
 def settings_from_env() -> Settings:
+    import tomllib
+
     from pydantic import ValidationError
 
     from helpmate.errors import HelpmateError
-    from helpmate.settings import load_settings
+    from helpmate.settings import config_path, load_settings
 
     try:
         return load_settings()
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "HELPMATE_" + "__".join(str(p) for p in err["loc"]).upper()
-        raise HelpmateError(f"{name}: {err['msg']}", hint="fix or unset that environment variable") from exc
+        raise HelpmateError(
+            f"{name}: {err['msg']}", hint=f"fix that environment variable or the setting in {config_path()}"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise HelpmateError(f"{config_path()}: not valid TOML ({exc})", hint="fix or remove the config file") from exc
