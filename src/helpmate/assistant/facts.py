@@ -12,6 +12,8 @@ _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,3})\s*(?:yo|y/o)\b", re.I),
     re.compile(r"\b(?:he|she|they|who)(?:'s| is| are)\s+(\d{1,3})\b", re.I),
     re.compile(r"\b(?:man|woman|lad|girl|boy|gentleman|lady|mum|dad|person),?\s+(\d{1,3})\b", re.I),
+    # "Mr Davies, 84, lives ..." - only near the start, where workers introduce the person.
+    re.compile(r"^.{0,60}?[,(]\s*(\d{2})\s*(?:[,.)]|$|\s+(?:and|who|with|from|in|lives|living)\b)", re.I),
 ]
 _DECADE = re.compile(r"\b(?:in|into)\s+(?:his|her|their)\s+(?:early\s+|mid\s+|late\s+)?(\d)0s\b", re.I)
 _WORDS = [
