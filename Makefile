@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: chat test check bench eval index clean
+.PHONY: chat test test-llm check bench eval index clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "helpmate needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -22,6 +22,11 @@ chat: $(STAMP)
 ## test: install with the test extras if needed, run the whole suite
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+## test-llm: also the real OpenAI-compatible server test (compiles llama-cpp-python: 5 minutes or more)
+test-llm: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,llm-server-test]'
+	$(BIN)/pytest -q tests/integration/test_llm_server.py
 
 ## check: lint, format check and types
 check: $(STAMP)

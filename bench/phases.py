@@ -122,6 +122,39 @@ def phase_latency(library: str, home: str, rounds: str = "3") -> dict:
     }
 
 
+def phase_turn(library: str, home: str) -> dict:
+    """A conversation turn with the default composer, beside the retrieval (suggest) it contains."""
+    from helpmate.assistant.engine import Engine
+    from helpmate.assistant.runtime import load_runtime
+    from helpmate.evals.cases import load_cases
+    from helpmate.settings import Settings
+
+    settings = Settings(home=Path(home), knowledge=Path(library))
+    runtime = load_runtime(settings, warn_stale=False)
+    cases = load_cases(REPO / "evals" / "oruk-dev.yaml")
+    for case in cases[:3]:
+        Engine(runtime.suggester).turn(case.text)
+    turns, retrieval = [], []
+    for case in cases:
+        engine = Engine(runtime.suggester)
+        engine.situation.area = case.area
+        t0 = time.perf_counter()
+        engine.turn(case.text)
+        turns.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        runtime.suggester.suggest(case.text, area=case.area)
+        retrieval.append((time.perf_counter() - t0) * 1000)
+    overhead = [t - r for t, r in zip(turns, retrieval, strict=True)]
+    return {
+        "turn_p50_ms": round(pct(turns, 0.5), 1),
+        "turn_p95_ms": round(pct(turns, 0.95), 1),
+        "retrieval_p50_ms": round(pct(retrieval, 0.5), 1),
+        "beyond_retrieval_p50_ms": round(pct(overhead, 0.5), 1),
+        "beyond_retrieval_p95_ms": round(pct(overhead, 0.95), 1),
+        "peak_mb": round(peak_mb()),
+    }
+
+
 def phase_quality(library: str, home: str) -> dict:
     """Share of relevant records among the 5 services + 5 community shown, beside plain dense and BM25 top 10."""
     from helpmate.assistant.runtime import load_runtime

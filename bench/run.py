@@ -61,6 +61,7 @@ def main() -> None:
         result["help_s"] = wall([helpmate, "--help"], env)
         result["suggest_warm_1_5k"] = phase("latency", str(small), str(work / "home-1k"))
         result["suggest_warm_5_6k"] = phase("latency", str(full), str(work / "home-5k"))
+        result["turn_1_5k"] = phase("turn", str(small), str(work / "home-1k"))
         result["quality"] = phase("quality", str(small), str(work / "home-1k"))
         print(json.dumps(result, indent=1))
     finally:

@@ -11,6 +11,7 @@ This module never imports Textual; the chat front ends only call ``Engine.turn``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,10 +67,24 @@ def clean_message(text: str) -> str:
 
 
 class Engine:
-    def __init__(self, suggester: Suggester, situation: Situation | None = None, limit: int = 5) -> None:
+    """One conversation. ``composer`` (optional) is a language-model composer with a
+    ``compose(plan, on_token)`` method; ``redact`` says whether text must be redacted before it
+    reaches that model (a model that is not on this machine)."""
+
+    def __init__(
+        self,
+        suggester: Suggester,
+        situation: Situation | None = None,
+        limit: int = 5,
+        composer: Any = None,
+        redact: bool = False,
+    ) -> None:
         self.suggester = suggester
         self.situation = situation or Situation()
         self.limit = limit
+        self.composer = composer
+        self.redact = redact
+        self.redaction_map: dict[str, str] = {}
         self._labels = {
             n.id: {
                 n.id,
@@ -89,7 +104,7 @@ class Engine:
             nid for nid, names in self._labels.items() if any(what == n or what.startswith(n) for n in names)
         ]
 
-    def turn(self, text: str) -> Turn:
+    def turn(self, text: str, on_token: Callable[[str], None] | None = None) -> Turn:
         message = clean_message(text)
         # Safeguarding first: on this message alone, before the plan is rebuilt.
         new_alerts = (
@@ -107,9 +122,58 @@ class Engine:
         if message and not corrected:
             self.situation.messages.append(message)
         suggestion = self.plan()
-        return Turn(
-            message, suggestion, new_alerts, corrected, compose(suggestion, self.situation, new_alerts)
+        reply = compose(suggestion, self.situation, new_alerts)
+        if self.composer is not None and self.situation.messages:
+            reply = self._model_reply(suggestion, new_alerts, reply, on_token)
+        return Turn(message, suggestion, new_alerts, corrected, reply)
+
+    def _model_reply(
+        self,
+        suggestion: Suggestion,
+        new_alerts: list[dict[str, Any]],
+        fallback: str,
+        on_token: Callable[[str], None] | None,
+    ) -> str:
+        """The model writes the reply from the same plan; alerts lead it in helpmate's own words."""
+        from helpmate.assistant.llm.composer import GroundRecord, PlanData
+        from helpmate.assistant.redact import Redactor
+
+        hits = suggestion.services + suggestion.community
+        records = [
+            GroundRecord(
+                h.record.id,
+                h.record.name,
+                h.record.description,
+                h.record.contact.phone,
+                h.record.contact.email,
+                h.record.contact.url,
+                h.record.how_to_access,
+            )
+            for h in hits
+        ]
+        situation = " ".join(self.situation.messages)
+        if self.redact:
+            areas = self.suggester.index.areas
+            keep = [x for r in records for x in (r.name, r.phone, r.email, r.url) if x]
+            keep += [a.name for a in areas] + [place for a in areas for place in a.places]
+            situation = Redactor(keep).redact(situation, self.redaction_map).text
+        plan = PlanData(
+            situation=situation,
+            needs=[n.need.label for n in suggestion.needs],
+            alerts=[
+                {"category": a["category"], "level": a["level"], "evidence": ""}
+                for a in suggestion.safeguarding
+            ],
+            services=records[: len(suggestion.services)],
+            community=records[len(suggestion.services) :],
+            questions=suggestion.questions,
+            fallback_reply=fallback,
         )
+        result = self.composer.compose(plan, on_token)
+        if not result.used_model:
+            return fallback + (f"\n({result.notice})" if result.notice else "")
+        text = Redactor.restore(result.text, self.redaction_map) if self.redact else result.text
+        return "\n".join(part for part in ("\n".join(alert_lines(new_alerts)), text, result.notice) if part)
 
     def plan(self) -> Suggestion:
         text = " ".join(self.situation.messages)
@@ -122,10 +186,10 @@ class Engine:
         return suggestion
 
 
-def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[str, Any]]) -> str:
-    """The default reply, with no language model: alerts, what was understood, suggestions, questions."""
+def alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
+    """Each new alert in words (level, category, what was heard) and the first steps of its route."""
     lines: list[str] = []
-    for alert in new_alerts:
+    for alert in alerts:
         lines.append(
             f'SAFEGUARDING {alert["level"].upper()}: {alert["category"]} (heard: "{alert["evidence"]}").'
         )
@@ -133,6 +197,12 @@ def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[
         if route.get("urgent"):
             lines.append(route["urgent"])
         lines += [f"- {step}" for step in route.get("steps", [])[:3]]
+    return lines
+
+
+def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[str, Any]]) -> str:
+    """The default reply, with no language model: alerts, what was understood, suggestions, questions."""
+    lines = alert_lines(new_alerts)
     if not situation.messages:
         lines.append("Tell me about the person: what is going on, what matters to them, what they enjoy.")
         return "\n".join(lines)

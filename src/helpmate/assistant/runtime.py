@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from helpmate.assistant.engine import Engine, Situation
 from helpmate.assistant.safeguarding import Routes
 from helpmate.assistant.suggest import Suggester
 from helpmate.errors import HelpmateError
@@ -21,6 +22,19 @@ class Runtime:
     index: Index
     embedder: Embedder
     suggester: Suggester
+
+    def engine(self, situation: Situation | None = None) -> Engine:
+        """A conversation over this runtime, with the configured language model if there is one."""
+        composer, redact = None, False
+        if self.settings.llm.provider != "none":
+            from helpmate.assistant.llm.composer import ModelComposer
+            from helpmate.assistant.llm.providers import is_remote, make_chat_model
+
+            model = make_chat_model(self.settings.llm)
+            if model is not None:
+                composer = ModelComposer(model, timeout_s=self.settings.llm.timeout_s)
+                redact = self.settings.llm.redact and is_remote(self.settings.llm)
+        return Engine(self.suggester, situation, composer=composer, redact=redact)
 
     @property
     def stale(self) -> bool:

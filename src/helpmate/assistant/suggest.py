@@ -201,14 +201,20 @@ class Suggester:
             if not rows:
                 continue
             columns = self._example_need == i
-            best = sims[np.ix_(rows, np.flatnonzero(columns))].max(axis=0)
+            best = sims[np.ix_(np.array(rows, dtype=np.intp), np.flatnonzero(columns))].max(axis=0)
             score = float(np.sort(best)[-TOP_EXAMPLES:].mean()) + SEARCH_WEIGHT * float(search[rows, i].max())
             tokens = current_tokens if need.id in PROBLEM_NEEDS else all_tokens
             hits = list(dict.fromkeys(k.strip() for k in self._keywords[i] if k in tokens))
             score += KEYWORD_BONUS * min(len(hits), 3)
             clause_rows = [r for r in rows if r > 0] or rows
             top_clause = clause_rows[
-                int(np.argmax(sims[np.ix_(clause_rows, np.flatnonzero(columns))].max(axis=1)))
+                int(
+                    np.argmax(
+                        sims[np.ix_(np.array(clause_rows, dtype=np.intp), np.flatnonzero(columns))].max(
+                            axis=1
+                        )
+                    )
+                )
             ]
             scored.append(NeedScore(need, score, hits, texts[top_clause]))
         scored.sort(key=lambda n: -n.score)

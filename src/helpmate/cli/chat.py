@@ -12,8 +12,12 @@ from helpmate.settings import Settings
 HELP = "Commands: /new  /sessions  /resume ID  /export [DIR]  /ack (acknowledge alerts)  /quit"
 
 
+def _show(token: str, streamed: list[str]) -> None:
+    streamed.append(token)
+    print(token, end="", flush=True)
+
+
 def chat_loop(settings: Settings, area: str | None) -> None:
-    from helpmate.assistant.engine import Engine
     from helpmate.assistant.runtime import load_runtime
     from helpmate.assistant.sessions import SessionStore, export_markdown
     from helpmate.errors import HelpmateError
@@ -24,7 +28,7 @@ def chat_loop(settings: Settings, area: str | None) -> None:
     store = SessionStore(settings.sessions_dir)
     session = store.new()
     session.situation.area = area or settings.area
-    engine = Engine(runtime.suggester, session.situation)
+    engine = runtime.engine(session.situation)
     print("Describe the person's situation (what matters to them, what is going on).")
     print(HELP)
     while True:
@@ -41,7 +45,7 @@ def chat_loop(settings: Settings, area: str | None) -> None:
         if line == "/new":
             session = store.new()
             session.situation.area = area or settings.area
-            engine = Engine(runtime.suggester, session.situation)
+            engine = runtime.engine(session.situation)
             print(f"(new session {session.id})")
             continue
         if line == "/sessions":
@@ -54,7 +58,7 @@ def chat_loop(settings: Settings, area: str | None) -> None:
             except (IndexError, HelpmateError) as exc:
                 print(f"  {exc}" if isinstance(exc, HelpmateError) else "  usage: /resume SESSION-ID")
                 continue
-            engine = Engine(runtime.suggester, session.situation)
+            engine = runtime.engine(session.situation)
             print(f"(resumed {session.id}: {len(session.turns)} turn(s))")
             if session.turns:
                 print(session.turns[-1]["reply"])
@@ -76,6 +80,9 @@ def chat_loop(settings: Settings, area: str | None) -> None:
             continue
         if not line:
             continue
-        turn = engine.turn(line)
+        streamed: list[str] = []
+        turn = engine.turn(line, on_token=lambda token, out=streamed: _show(token, out))
         store.record_turn(session, turn)
+        if streamed:
+            print("\n---")  # the final, grounded reply follows what was streamed
         print(turn.reply)

@@ -30,4 +30,6 @@ def settings_from_env() -> Settings:
             f"{name}: {err['msg']}", hint=f"fix that environment variable or the setting in {config_path()}"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise HelpmateError(f"{config_path()}: not valid TOML ({exc})", hint="fix or remove the config file") from exc
+        raise HelpmateError(
+            f"{config_path()}: not valid TOML ({exc})", hint="fix or remove the config file"
+        ) from exc
