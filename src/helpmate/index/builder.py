@@ -126,12 +126,16 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     manifest = None if rebuild else read_manifest(index_dir)
     hashes = {r.id: r.content_hash() for r in library.records}
+    # Vectors depend only on the text embedded: a changed phone number or need tag reuses them.
+    embed_hashes = {r.id: hashlib.sha256(record_text(r).encode()).hexdigest()[:16] for r in library.records}
     needs_hash = _hash_needs(library.needs)
     fingerprint = library_fingerprint(library.root)
     old_hashes: dict[str, str] = {}
+    old_embed_hashes: dict[str, str] = {}
     old_collection = None
     if manifest and manifest.get("embedder") == embedder.name:
         old_hashes = manifest.get("hashes", {})
+        old_embed_hashes = manifest.get("embed_hashes", {})
         old_collection = manifest.get("collection")
         if (
             old_hashes == hashes
@@ -154,7 +158,7 @@ def build_index(
 
     generation = (manifest or read_manifest(index_dir) or {}).get("generation", 0) + 1
     name, folder = f"{PREFIX}{generation}", f"g{generation}"
-    reuse_ids = [rid for rid, h in hashes.items() if old_hashes.get(rid) == h]
+    reuse_ids = [rid for rid, h in embed_hashes.items() if old_embed_hashes.get(rid) == h]
     vectors: dict[str, np.ndarray] = {}
     if reuse_ids and old_collection in store.names():
         vectors = store.vectors(store.get(old_collection), reuse_ids)
@@ -210,6 +214,7 @@ def build_index(
         "fingerprint": fingerprint,
         "needs_hash": needs_hash,
         "hashes": hashes,
+        "embed_hashes": embed_hashes,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "store": store.where,
     }
