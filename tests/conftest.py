@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,6 +77,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by a test: politely, then firmly."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def env_with(**extra: str) -> dict[str, str]:

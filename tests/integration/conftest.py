@@ -19,7 +19,7 @@ from helpmate.index.embedders import MiniLMEmbedder
 from helpmate.knowledge.importers import import_feed
 from helpmate.knowledge.library import load_library
 from helpmate.settings import Settings
-from tests.conftest import ORUK, SAMPLE, free_port
+from tests.conftest import ORUK, SAMPLE, free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -72,11 +72,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 ) from None
             time.sleep(0.3)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
     log.close()
 
 

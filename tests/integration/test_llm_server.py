@@ -33,7 +33,7 @@ from helpmate.assistant.llm import (
     make_chat_model,
 )
 from helpmate.settings import LLMSettings
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -128,12 +128,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.3)
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

@@ -126,7 +126,9 @@ def test_hashing_embedder_is_deterministic_and_normalised() -> None:
     assert np.array_equal(a, b) and abs(float(np.linalg.norm(a[0])) - 1) < 1e-5
 
 
-def test_a_contact_change_reuses_the_vector(library: Path, tmp_path: Path, embedder: CountingEmbedder) -> None:
+def test_a_contact_change_reuses_the_vector(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
     home = tmp_path / "home"
     first, _ = build(library, home, embedder)
     edit_record(library, "wr-com-mens-shed", contact={"phone": "01632 960999"})
