@@ -201,7 +201,9 @@ def build_index(
         "needs": [n.model_dump(mode="json") for n in library.needs],
         "areas": [a.model_dump(mode="json") for a in library.areas],
     }
-    (target / "snapshot.json").write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+    with open(target / "snapshot.json", "w", encoding="utf-8") as handle:
+        json.dump(snapshot, handle, ensure_ascii=False)  # streamed: no second copy as one big string
+    del snapshot
     if before_switch:
         before_switch()  # a test hook to simulate an interruption before the switch
     new_manifest = {
