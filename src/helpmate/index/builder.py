@@ -142,6 +142,7 @@ def build_index(
             and manifest.get("needs_hash") == needs_hash
             and old_collection in store.names()
             and (index_dir / manifest["folder"]).is_dir()
+            and _has_keyword_vectors(index_dir / manifest["folder"] / "needs.npz")
         ):
             if manifest.get("fingerprint") != fingerprint:
                 manifest["fingerprint"] = fingerprint
@@ -201,8 +202,8 @@ def build_index(
         "needs": [n.model_dump(mode="json") for n in library.needs],
         "areas": [a.model_dump(mode="json") for a in library.areas],
     }
-    with open(target / "snapshot.json", "w", encoding="utf-8") as handle:
-        json.dump(snapshot, handle, ensure_ascii=False)  # streamed: no second copy as one big string
+    with open(target / "snapshot.json", "w", encoding="utf-8") as out:
+        json.dump(snapshot, out, ensure_ascii=False)  # streamed: no second copy as one big string
     del snapshot
     if before_switch:
         before_switch()  # a test hook to simulate an interruption before the switch
@@ -228,6 +229,14 @@ def build_index(
     )
 
 
+def _has_keyword_vectors(path: Path) -> bool:
+    """Indexes built before need keywords were embedded lack them and are brought up to date."""
+    try:
+        return "keyword_vecs" in np.load(path).files
+    except (OSError, ValueError):
+        return False
+
+
 def _write_need_vectors(
     needs: list[Need],
     embedder: Embedder,
@@ -238,17 +247,21 @@ def _write_need_vectors(
 ) -> None:
     if manifest and manifest.get("needs_hash") == needs_hash and manifest.get("embedder") == embedder.name:
         previous = index_dir / manifest["folder"] / "needs.npz"
-        if previous.exists():
+        if _has_keyword_vectors(previous):
             shutil.copyfile(previous, target / "needs.npz")
             return
     examples = [(i, ex) for i, need in enumerate(needs) for ex in need.examples]
     example_vecs = embedder.embed([ex for _, ex in examples])
     search_vecs = embedder.embed([need_texts(n) for n in needs])
+    keywords = [(i, k) for i, need in enumerate(needs) for k in need.keywords]
+    keyword_vecs = embedder.embed([k for _, k in keywords])
     np.savez(
         target / "needs.npz",
         example_vecs=example_vecs,
         example_need=np.array([i for i, _ in examples], dtype=np.int32),
         search_vecs=search_vecs,
+        keyword_vecs=keyword_vecs,
+        keyword_need=np.array([i for i, _ in keywords], dtype=np.int32),
     )
 
 

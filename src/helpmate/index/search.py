@@ -71,6 +71,29 @@ class Filters:
     age: int | None = None
 
 
+def need_fit(vectors: np.ndarray, need_vectors: dict[str, np.ndarray], count: int) -> np.ndarray:
+    """How well each record fits each need: half its closeness to the need's description, half
+    the mean of its three closest need keywords (each embedded on its own), so a record that is
+    one specific kind of help ("social anxiety group") fits its need as well as a broad one.
+    Measured on the ORUK sets: description alone 0.557/0.446 (dev/hold-out), with keywords 0.564/0.462.
+    """
+    fit = np.zeros((len(vectors), count), dtype=np.float32)
+    search_vecs = need_vectors.get("search_vecs")
+    if search_vecs is None or not len(vectors):
+        return fit
+    fit += vectors @ search_vecs.T
+    keyword_vecs, owner = need_vectors.get("keyword_vecs"), need_vectors.get("keyword_need")
+    if keyword_vecs is None or owner is None or not len(keyword_vecs):
+        return fit
+    sims = vectors @ keyword_vecs.T
+    for col in range(count):
+        own = sims[:, owner == col]
+        if own.shape[1]:
+            top = np.sort(own, axis=1)[:, -3:].mean(axis=1)
+            fit[:, col] = 0.5 * fit[:, col] + 0.5 * top
+    return fit
+
+
 class Index:
     def __init__(
         self,
@@ -109,12 +132,7 @@ class Index:
             scores = keyword.scores(list(dict.fromkeys(tokenize(" ".join(need.keywords)))))
             if len(scores) and scores.max() > 0:
                 self.need_keywords[:, col] = scores / scores.max()
-        search_vecs = need_vectors.get("search_vecs")
-        self.need_fit = (
-            self.vectors @ search_vecs.T
-            if search_vecs is not None and len(records)
-            else np.zeros((len(records), len(needs)), dtype=np.float32)
-        )
+        self.need_fit = need_fit(self.vectors, need_vectors, len(needs))
         self._min_age = np.array(
             [r.eligibility.min_age if r.eligibility.min_age is not None else -1 for r in records],
             dtype=np.int32,
