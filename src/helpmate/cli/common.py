@@ -6,11 +6,27 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from helpmate.settings import Settings
 
 
 def console_err(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+def progress_bar(label: str) -> Progress:
+    """A progress bar on stderr for work over a second; silent when stderr is not a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
 
 
 def settings_from_env() -> Settings:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from helpmate.cli.common import progress_bar
 from helpmate.errors import HelpmateError
 from helpmate.settings import Settings
 
@@ -33,7 +34,6 @@ def _check_cases(pairs: list[tuple[Path, Any]], runtime: Any) -> None:
 
 
 def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict[str, Any], Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from helpmate.assistant.runtime import load_runtime
     from helpmate.evals.cases import load_cases
@@ -44,14 +44,7 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
     runtime = load_runtime(settings)
     _check_cases(pairs, runtime)
     cases = [case for _, case in pairs]
-    with Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
+    with progress_bar("evaluating") as bar:
         task = bar.add_task("cases", total=len(cases))
         results = run_cases(runtime.suggester, cases, limit, progress=lambda n: bar.update(task, advance=n))
     doc = {

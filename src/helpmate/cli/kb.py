@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from helpmate.cli.common import console_err, settings_from_env
+from helpmate.cli.common import console_err, progress_bar, settings_from_env
 
 app = typer.Typer(
     help="Manage the knowledge library and its index.", no_args_is_help=True, rich_markup_mode=None
@@ -64,7 +63,6 @@ def import_(
 @app.command("index")
 def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")] = False) -> None:
     """Build or update the vector and keyword indexes from the library (incremental)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from helpmate.assistant.runtime import open_store
     from helpmate.index.builder import build_index
@@ -75,15 +73,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")]
     library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
     store = open_store(settings)
     embedder = make_embedder(settings.embedder)
-    with Progress(
-        TextColumn("embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-        console=None,
-    ) as bar:
+    with progress_bar("embedding") as bar:
         task = bar.add_task("embed", total=None)
 
         def progress(done: int, total: int) -> None:

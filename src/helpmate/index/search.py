@@ -13,7 +13,7 @@ Two ways to search:
   need. Tuned on the ORUK development set (recall 0.37 with rank fusion, 0.52 with this; 0.45 on
   an independent hold-out set where plain dense search gets 0.32).
 - ``Index.hybrid`` (``helpmate kb search``): a Chroma query and a BM25 query per track, fused by
-  reciprocal rank: ``score(d) = sum_l w_l / (K + rank_l(d))``.
+  reciprocal rank: ``score(d) = sum_l 1 / (K + rank_l(d))``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,23 +45,11 @@ FIT_FOR_REASON = 0.35
 
 
 @dataclass
-class Expansion:
-    """One extra line of search: a vector and weighted keywords, tagged with what it stands for."""
-
-    tag: str
-    vector: np.ndarray | None
-    terms: list[str] = field(default_factory=list)
-    term_weights: list[float] = field(default_factory=list)
-    weight: float = 1.0
-
-
-@dataclass
 class Hit:
     record: Record
     score: float
     tag: str | None
-    """The expansion (e.g. need id) that contributed most, or None for the plain query."""
-    contributions: dict[str, float] = field(default_factory=dict)
+    """The need the record was ranked for (None when it is simply close to what was said)."""
 
 
 @dataclass
@@ -291,53 +279,30 @@ class Index:
 
     def hybrid(
         self,
-        query_vector: np.ndarray | None,
+        query_vector: np.ndarray,
         query_terms: Sequence[str],
-        expansions: Sequence[Expansion] = (),
         *,
         track: str,
         filters: Filters | None = None,
         limit: int = 5,
         depth: int = 40,
-        dense_weight: float = 1.0,
-        keyword_weight: float = 1.0,
     ) -> list[Hit]:
+        """Raw hits for knowledge managers: a Chroma list and a BM25 list fused by reciprocal rank."""
         filters = filters or Filters()
-        vectors = [v for v in [query_vector, *(e.vector for e in expansions)] if v is not None]
-        tags: list[tuple[str | None, float]] = []
-        if query_vector is not None:
-            tags.append((None, 1.0))
-        tags += [(e.tag, e.weight) for e in expansions if e.vector is not None]
-        lists: list[tuple[str | None, float, list[str]]] = []
-        for (tag, weight), ids in zip(
-            tags,
-            self.dense(np.vstack(vectors) if vectors else np.zeros((0, 1)), track, filters.area, depth),
-            strict=True,
-        ):
-            lists.append((tag, weight * dense_weight, ids))
-        lists.append((None, keyword_weight, self.keyword_list(query_terms, None, track, filters.area, depth)))
-        for exp in expansions:
-            if exp.terms:
-                ids = self.keyword_list(exp.terms, exp.term_weights or None, track, filters.area, depth)
-                lists.append((exp.tag, exp.weight * keyword_weight, ids))
-
+        lists = [
+            self.dense(np.asarray([query_vector]), track, filters.area, depth)[0],
+            self.keyword_list(query_terms, None, track, filters.area, depth),
+        ]
         scores: dict[str, float] = {}
-        contributions: dict[str, dict[str, float]] = {}
-        for tag, weight, ids in lists:
+        for ids in lists:
             for rank, rid in enumerate(ids):
-                gain = weight / (RRF_K + rank + 1)
-                scores[rid] = scores.get(rid, 0.0) + gain
-                if tag is not None:
-                    per = contributions.setdefault(rid, {})
-                    per[tag] = per.get(tag, 0.0) + gain
+                scores[rid] = scores.get(rid, 0.0) + 1 / (RRF_K + rank + 1)
         hits = []
         for rid, score in sorted(scores.items(), key=lambda kv: -kv[1]):
             record = self.by_id.get(rid)
             if record is None or not self.allowed(record, filters):
                 continue
-            per = contributions.get(rid, {})
-            tag = max(per, key=lambda t: per[t]) if per else None
-            hits.append(Hit(record, score, tag, per))
+            hits.append(Hit(record, score, None))
             if len(hits) >= limit:
                 break
         return hits
