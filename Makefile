@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## chat: install if needed, build the index of the library if it is missing or stale, start the chat
+## chat: install if needed, build the index of the library if it is missing or stale, open the terminal app
 chat: $(STAMP)
 	$(BIN)/helpmate kb index
 	$(BIN)/helpmate chat

@@ -28,9 +28,9 @@ app.add_typer(kb.app, name="kb")
 def main(ctx: typer.Context) -> None:
     """With no command, start the chat."""
     if ctx.invoked_subcommand is None:
-        from helpmate.cli.chat import chat_loop
+        from helpmate.tui.run import run_chat
 
-        chat_loop(settings_from_env(), area=None)
+        run_chat(settings_from_env(), area=None)
 
 
 @app.command()
@@ -69,10 +69,22 @@ def suggest(
 
 @app.command()
 def chat(area: Annotated[str | None, typer.Option(help="Area slug.")] = None) -> None:
-    """Chat about a person's situation (line by line until the terminal UI lands)."""
-    from helpmate.cli.chat import chat_loop
+    """Chat about a person's situation in the terminal app (F1 lists the keys)."""
+    from helpmate.tui.run import run_chat
 
-    chat_loop(settings_from_env(), area=area)
+    run_chat(settings_from_env(), area=area)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8000,
+    area: Annotated[str | None, typer.Option(help="Area slug.")] = None,
+) -> None:
+    """Serve the chat app to a browser on this machine only (http://127.0.0.1:PORT)."""
+    from helpmate.tui.run import serve as serve_app
+
+    settings_from_env()  # a broken config file is reported here, not in every browser tab
+    serve_app(port, area=area)
 
 
 @app.command()

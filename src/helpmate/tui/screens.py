@@ -1,0 +1,411 @@
+"""Screens over the main one: help, record detail, dismiss reason, sessions, situation edit, settings.
+
+Each modal returns its answer through ``dismiss``; the app does the engine work in a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, Switch
+from textual.widgets.option_list import Option
+
+from helpmate.knowledge.records import Record
+from helpmate.tui.conversation import SituationView, overdue
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 90%; max-width: 110; height: auto; max-height: 90%;
+    border: thick $primary; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; width: 100%; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding, with what it does."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="HelpScreen")
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for title, rows in self.sections:
+            text.append(f"{title}\n", style="bold underline")
+            for key, description in rows:
+                text.append(f"  {key:<14}", style="bold")
+                text.append(f"{description}\n")
+            text.append("\n")
+        text.append(
+            "Focus: tab and shift+tab move between the message line, the plan's two columns and the "
+            "situation; escape comes back to the message line.",
+        )
+        with Vertical():
+            yield Label("helpmate: keys", classes="title")
+            yield VerticalScroll(Static(text))
+            yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def record_text(record: Record, reason: str = "") -> Text:
+    text = Text()
+    if overdue(record):
+        due = record.review_due or record.last_reviewed
+        text.append(
+            f"WARNING: overdue for review (due {due}); check the details before you refer.\n\n",
+            style="bold reverse",
+        )
+    text.append(record.name + "\n", style="bold")
+    kind = "Standard service" if record.track == "service" else "Community resource"
+    text.append(f"{kind}" + (f", {record.organisation}" if record.organisation else "") + "\n\n")
+    if reason:
+        text.append("Why: ", style="bold")
+        text.append(reason + "\n\n")
+    if record.description:
+        text.append(record.description.strip() + "\n\n")
+
+    def row(label: str, value: str) -> None:
+        text.append(f"{label}: ", style="bold")
+        text.append((value or "not in the directory") + "\n")
+
+    row("Phone", record.contact.phone)
+    row("Email", record.contact.email)
+    row("Web", record.contact.url)
+    row("Address", f"{record.address} {record.postcode}".strip())
+    row("How to refer", record.how_to_access)
+    eligibility = record.eligibility.text
+    ages = [
+        f"from {record.eligibility.min_age}" if record.eligibility.min_age is not None else "",
+        f"up to {record.eligibility.max_age}" if record.eligibility.max_age is not None else "",
+    ]
+    if any(ages):
+        eligibility = (
+            (eligibility + " " if eligibility else "") + "(ages " + " ".join(a for a in ages if a) + ")"
+        )
+    row("Eligibility", eligibility)
+    row("Opening times", record.opening_times)
+    row("Cost", record.cost)
+    row("Accessibility", record.accessibility)
+    row("Languages", ", ".join(record.languages))
+    source = record.source.feed + (f" (id {record.source.id})" if record.source.id else "")
+    row("Source", f"{source}, record {record.id}")
+    row("Last reviewed", str(record.last_reviewed or ""))
+    row("Review due", str(record.review_due or ""))
+    return text
+
+
+class RecordScreen(ModalScreen[str | None]):
+    """The whole record. Returns "pin", "dismiss" or None; copying is done here."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="RecordScreen")
+    BINDINGS = [
+        Binding("c", "copy", "Copy contact", id="detail.copy"),
+        Binding("p", "choose('pin')", "Pin to plan", id="detail.pin"),
+        Binding("x", "choose('dismiss')", "Dismiss", id="detail.dismiss"),
+        Binding("escape,q", "choose('')", "Close", id="detail.close"),
+    ]
+
+    def __init__(self, record: Record, reason: str = "", contact: str = "") -> None:
+        super().__init__()
+        self.record = record
+        self.reason = reason
+        self.contact = contact
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield VerticalScroll(Static(record_text(self.record, self.reason), id="record-text"))
+            yield Footer()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.contact)
+        self.notify("Contact details copied to the clipboard.", title="Copied")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice or None)
+
+
+class DismissScreen(ModalScreen[str | None]):
+    """Why the worker dismisses a suggestion (the reason goes into the session)."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="DismissScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dismiss.cancel")]
+    REASONS = [
+        "Already in touch with them",
+        "Not eligible",
+        "Too far away",
+        "Not what they want",
+        "Closed or details wrong",
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.record_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Dismiss {self.record_name}: why?", classes="title")
+            yield OptionList(*[Option(r, id=str(i)) for i, r in enumerate(self.REASONS)], id="reasons")
+            yield Input(placeholder="or type a reason and press enter", id="reason")
+            yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.REASONS[int(event.option.id or 0)])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class SessionRow:
+    id: str
+    turns: int
+    title: str
+    alerts: int
+
+
+class SessionsScreen(ModalScreen[str | None]):
+    """Saved sessions, newest first; enter resumes one."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="SessionsScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sessions.cancel")]
+
+    def __init__(self, rows: list[SessionRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(
+                Text(
+                    f"{r.id}  {r.turns} turn(s)"
+                    + (f"  {r.alerts} alert(s)" if r.alerts else "")
+                    + f"\n  {r.title}"
+                ),
+                id=r.id,
+            )
+            for r in self.rows
+        ] or [Option(Text("No saved sessions yet.", style="italic"), disabled=True)]
+        with Vertical():
+            yield Label("Resume a session", classes="title")
+            yield OptionList(*options, id="session-list")
+            yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def split_items(value: str) -> list[str]:
+    return [part.strip() for part in value.replace("\n", ";").split(";") if part.strip()]
+
+
+def parse_facts(value: str) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    for item in split_items(value):
+        key, sep, rest = item.partition(":")
+        if sep and key.strip():
+            facts[key.strip().lower()] = rest.strip()
+        else:
+            facts[item] = ""
+    return facts
+
+
+class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
+    """The worker's corrections: what changed, as {field: values} for ``engine.edit``."""
+
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="EditSituationScreen")
+        + """
+    EditSituationScreen Label { margin-top: 1; }
+    EditSituationScreen #needs { height: auto; max-height: 12; }
+    """
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="edit.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
+    ]
+
+    def __init__(self, view: SituationView, all_needs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.view = view
+        self.all_needs = all_needs
+
+    def compose(self) -> ComposeResult:
+        shown = {need_id for need_id, _ in self.view.needs}
+        options = [
+            Option(("[x] " if need_id in shown else "[ ] ") + label, id=need_id)
+            for need_id, label in self.all_needs
+            if need_id in shown
+        ]
+        with Vertical():
+            yield Label("Edit the situation (ctrl+s saves; these corrections stick)", classes="title")
+            yield Label("Needs: enter on a need removes it (it stays out for this session)")
+            yield OptionList(*options, id="needs")
+            yield Label("What matters to them (separate with ;)")
+            yield Input("; ".join(self.view.what_matters), id="what_matters")
+            yield Label("Strengths and interests (separate with ;)")
+            yield Input("; ".join(self.view.strengths), id="strengths")
+            yield Label("Facts, as name: value (separate with ;) e.g. age: 78; household: lives alone")
+            yield Input("; ".join(f"{k}: {v}" for k, v in self.view.facts.items()), id="facts")
+            with Horizontal():
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+            yield Footer()
+
+    def _kept_needs(self) -> list[str]:
+        needs = self.query_one("#needs", OptionList)
+        return [
+            str(option.id)
+            for option in (needs.get_option_at_index(i) for i in range(needs.option_count))
+            if str(option.prompt).startswith("[x]")
+        ]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        option = event.option
+        label = str(option.prompt)[4:]
+        mark = "[ ] " if str(option.prompt).startswith("[x]") else "[x] "
+        event.option_list.replace_option_prompt(str(option.id), mark + label)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        changes: dict[str, Any] = {}
+        kept = self._kept_needs()
+        if kept != [need_id for need_id, _ in self.view.needs]:
+            changes["needs"] = kept
+        for name in ("what_matters", "strengths"):
+            values = split_items(self.query_one(f"#{name}", Input).value)
+            if values != getattr(self.view, name):
+                changes[name] = values
+        facts = parse_facts(self.query_one("#facts", Input).value)
+        if facts != self.view.facts:
+            changes["facts"] = facts
+        self.dismiss(changes)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class SettingsValues:
+    area: str | None
+    provider: str
+    model: str
+    redact: bool
+    theme: str
+
+
+class SettingsScreen(ModalScreen[SettingsValues | None]):
+    """Area, language model, redaction and theme; saved to the config file by the app."""
+
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="SettingsScreen")
+        + """
+    SettingsScreen Label { margin-top: 1; }
+    SettingsScreen Horizontal { height: auto; }
+    """
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+    ]
+    PROVIDERS = [
+        ("none: helpmate's own replies", "none"),
+        ("ollama", "ollama"),
+        ("openai-compatible server", "openai"),
+        ("llamacpp (local GGUF)", "llamacpp"),
+    ]
+
+    def __init__(
+        self,
+        values: SettingsValues,
+        areas: list[tuple[str, str]],
+        themes: list[str],
+        path: str,
+        overridden: list[str],
+    ) -> None:
+        super().__init__()
+        self.values = values
+        self.areas = areas
+        self.themes = themes
+        self.path = path
+        self.overridden = overridden
+
+    def compose(self) -> ComposeResult:
+        v = self.values
+        area_options = [(f"{name} ({slug})", slug) for slug, name in self.areas]
+        if v.area and v.area not in {slug for slug, _ in self.areas}:
+            area_options.append((v.area, v.area))
+        with Vertical():
+            yield Label(f"Settings, saved to {self.path} (ctrl+s)", classes="title")
+            if self.overridden:
+                yield Static(
+                    "Set by environment variables, which win over the file: " + ", ".join(self.overridden),
+                    classes="hint",
+                )
+            yield Label("Area")
+            yield Select(area_options, value=v.area or Select.BLANK, prompt="any / not set", id="area")
+            yield Label("Language model provider")
+            yield Select(self.PROVIDERS, value=v.provider, allow_blank=False, id="provider")
+            yield Label("Model name")
+            yield Input(v.model, placeholder="e.g. llama3.2 (ollama) or the server's model id", id="model")
+            with Horizontal():
+                yield Switch(v.redact, id="redact")
+                yield Label("Redact personal data before it goes to a model not on this machine")
+            yield Label("Theme")
+            themes = [(t, t) for t in self.themes]
+            yield Select(
+                themes,
+                value=v.theme if v.theme in self.themes else self.themes[0],
+                allow_blank=False,
+                id="theme",
+            )
+            with Horizontal():
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+            yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        area = self.query_one("#area", Select).value
+        self.dismiss(
+            SettingsValues(
+                area=area if isinstance(area, str) else None,
+                provider=str(self.query_one("#provider", Select).value),
+                model=self.query_one("#model", Input).value.strip(),
+                redact=self.query_one("#redact", Switch).value,
+                theme=str(self.query_one("#theme", Select).value),
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,256 @@
+"""The main screen's widgets. They display plain data handed to them; none calls the engine.
+
+- ``AlertBanner``: safeguarding alerts at the top, in words (level, category, what was heard, the
+  local route), until the worker acknowledges them.
+- ``ChatLog``: the worker's messages and the replies (a reply grows as a model streams it).
+- ``SituationPanel``: needs, what matters, strengths and interests, facts, open questions.
+- ``PlanColumn``: one track of the plan (standard services or community), grouped by need, each
+  suggestion with its reason; the highlighted suggestion is what the detail, pin and dismiss
+  keys act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from helpmate.tui.conversation import Group, SituationView
+
+MAX_ECHO = 2000
+"""Characters of a pasted message shown in the chat (all of it goes to the engine)."""
+
+
+class MessageInput(Input):
+    """The worker's line. A multi-line paste arrives whole, its lines joined (Input keeps only the first)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if event.text:
+            text = " ".join(event.text.split())
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.stop()
+
+
+def alert_text(alerts: list[dict[str, Any]]) -> Text:
+    text = Text()
+    for number, alert in enumerate(alerts):
+        if number:
+            text.append("\n")
+        level = str(alert.get("level", "concern")).upper()
+        category = str(alert.get("category", "")).replace("-", " ")
+        text.append(f"SAFEGUARDING {level}: {category}", style="bold")
+        evidence = alert.get("evidence")
+        if evidence:
+            text.append(f' (heard: "{evidence}")')
+        route = alert.get("route") or {}
+        if route.get("urgent"):
+            text.append(f"\n  {route['urgent']}")
+        for step in route.get("steps", [])[:3]:
+            text.append(f"\n  - {step}")
+    text.append("\n  Press ctrl+g once you have acted on this (saved in the session).", style="italic")
+    return text
+
+
+class AlertBanner(Static):
+    """Safeguarding alerts in words, never colour alone; hidden only when none is pending."""
+
+    DEFAULT_CSS = """
+    AlertBanner {
+        display: none;
+        height: auto;
+        max-height: 40%;
+        overflow-y: auto;
+        padding: 0 1;
+        background: $error;
+        color: $text;
+        border: heavy $warning;
+    }
+    AlertBanner.-active { display: block; }
+    """
+
+    def show(self, alerts: list[dict[str, Any]]) -> None:
+        self.set_class(bool(alerts), "-active")
+        self.update(alert_text(alerts) if alerts else "")
+
+
+class ChatLog(VerticalScroll):
+    """The conversation so far."""
+
+    DEFAULT_CSS = """
+    ChatLog { height: 1fr; padding: 0 1; }
+    ChatLog > .worker { margin-top: 1; color: $text; text-style: bold; }
+    ChatLog > .reply { color: $text; }
+    ChatLog > .note { color: $text-muted; text-style: italic; }
+    ChatLog > .problem { color: $text; background: $warning 30%; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.can_focus = False
+        self._streaming: Static | None = None
+        self._streamed: list[str] = []
+
+    def add(self, text: str, kind: str = "reply") -> Static:
+        """kind: worker, reply, note or problem."""
+        if kind == "worker" and len(text) > MAX_ECHO:
+            text = text[:MAX_ECHO] + f"… ({len(text) - MAX_ECHO:,} more characters)"
+        prefix = {"worker": "You: ", "problem": "Problem: "}.get(kind, "")
+        item = Static(Text(prefix + text), classes=kind)
+        self.mount(item)
+        self.scroll_end(animate=False)
+        return item
+
+    def token(self, token: str) -> None:
+        """A streamed piece of the reply being written."""
+        if self._streaming is None:
+            self._streamed = []
+            self._streaming = self.add("", "reply")
+        self._streamed.append(token)
+        self._streaming.update(Text("".join(self._streamed)))
+        self.scroll_end(animate=False)
+
+    def finish(self, reply: str) -> None:
+        """The final reply (it may differ from what streamed: grounding or a fallback)."""
+        if self._streaming is not None:
+            self._streaming.update(Text(reply))
+            self._streaming = None
+        else:
+            self.add(reply, "reply")
+        self.scroll_end(animate=False)
+
+    def clear(self) -> None:
+        self._streaming = None
+        self.remove_children()
+
+
+def situation_text(view: SituationView | None) -> Text:
+    text = Text()
+    if view is None:
+        text.append("Nothing yet: describe the person's situation below.", style="italic")
+        return text
+
+    def section(title: str, items: list[str], empty: str) -> None:
+        if text:
+            text.append("\n")
+        text.append(title + "\n", style="bold underline")
+        for item in items:
+            text.append(f"- {item}\n")
+        if not items:
+            text.append(f"  {empty}\n", style="italic")
+
+    section("Needs", [label for _, label in view.needs], "none recognised yet")
+    if view.excluded:
+        text.append("  not: " + ", ".join(view.excluded) + "\n", style="italic")
+    section("What matters", view.what_matters, "not noted yet (ctrl+r to add)")
+    section("Strengths and interests", view.strengths, "not noted yet")
+    facts = [f"{k}: {v}" for k, v in view.facts.items()]
+    if view.area and "area" not in view.facts:
+        facts.append(f"area: {view.area}")
+    section("Facts", facts, "none noted")
+    section("Worth asking", view.questions, "nothing more for now")
+    return text
+
+
+class SituationPanel(VerticalScroll):
+    """What helpmate understood; the worker corrects it with ctrl+r (edit)."""
+
+    DEFAULT_CSS = """
+    SituationPanel { border: round $primary; border-title-align: left; padding: 0 1; }
+    SituationPanel:focus-within { border: round $accent; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Situation (ctrl+r edit)"
+        self.can_focus = True
+
+    def compose(self) -> ComposeResult:
+        yield Static(situation_text(None), id="situation-text")
+
+    def show(self, view: SituationView | None) -> None:
+        self.query_one("#situation-text", Static).update(situation_text(view))
+
+
+class PlanColumn(OptionList):
+    """One track of the plan, grouped by need; option ids are record ids."""
+
+    DEFAULT_CSS = """
+    PlanColumn { height: 1fr; border: round $primary; border-title-align: left; }
+    PlanColumn:focus { border: round $accent; }
+    """
+
+    class Chosen(Message):
+        """The worker pressed enter on a suggestion."""
+
+        def __init__(self, record_id: str) -> None:
+            super().__init__()
+            self.record_id = record_id
+
+    def __init__(self, title: str, track: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.border_title = title
+        self.track = track
+
+    def show(
+        self,
+        groups: list[Group],
+        why: dict[str, str],
+        pinned: set[str] | None = None,
+        empty: str = "Nothing yet.",
+    ) -> None:
+        pinned = pinned or set()
+        highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.clear_options()
+        options: list[Option] = []
+        for group in groups:
+            hits = group.services if self.track == "service" else group.community
+            if not hits:
+                continue
+            options.append(Option(Text(group.label.upper(), style="bold"), disabled=True))
+            for hit in hits:
+                record = hit.record
+                line = Text()
+                if record.id in pinned:
+                    line.append("[pinned] ", style="bold")
+                line.append(record.name, style="bold")
+                reason = why.get(record.id, "")
+                if reason:
+                    line.append("\n  " + reason)
+                options.append(Option(line, id=record.id))
+        if not options:
+            options.append(Option(Text(empty, style="italic"), disabled=True))
+        self.add_options(options)
+        ids = [o.id for o in options if o.id]
+        if highlighted in ids:
+            self.highlighted = self.get_option_index(highlighted)  # type: ignore[arg-type]
+        elif ids:
+            self.highlighted = self.get_option_index(ids[0])
+
+    @property
+    def record_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None and not option.disabled else None
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))
+
+
+class StatusLine(Static):
+    """What the app is doing: loading, working, ready, or what went wrong. In words."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
+    StatusLine.-busy { color: $text; text-style: bold; }
+    StatusLine.-problem { color: $text; background: $warning 40%; }
+    """
