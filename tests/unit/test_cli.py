@@ -103,7 +103,13 @@ def test_suggest_json_contract(indexed: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"needs", "safeguarding", "services", "community", "questions"}
+    assert {"needs", "safeguarding", "services", "community", "questions"} <= set(data)
+    # The engine adds what it read about the person and the plan grouped per need.
+    assert set(data["situation"]) == {"what_matters", "strengths", "facts"}
+    assert "retired joiner" in " ".join(data["situation"]["strengths"]).lower()
+    planned = [i["id"] for g in data["plan"] for i in g["services"] + g["community"]]
+    assert len(planned) == len(set(planned)), "no record repeated across needs"
+    assert {i["id"] for i in data["services"] + data["community"]} <= set(planned)
     assert len(data["services"]) == 5 and len(data["community"]) == 5
     for item in data["services"] + data["community"]:
         assert set(item) == {"id", "name", "score", "need", "why"} and item["why"]

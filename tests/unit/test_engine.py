@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpmate.assistant.engine import Engine, clean_message
+from helpmate.assistant.engine import Engine, Situation, clean_message
 from helpmate.assistant.runtime import load_runtime, open_store
 from helpmate.assistant.sessions import SessionStore, export_markdown
+from helpmate.errors import HelpmateError
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import HashingEmbedder
 from helpmate.knowledge.library import load_library
@@ -99,3 +100,121 @@ def test_exports_for_the_worker_and_the_citizen(runtime, tmp_path: Path) -> None
     first = plan.services[0].record
     assert f"`{first.id}`" in worker and "## Plan" in worker and "Contact:" in worker
     assert first.name in citizen and "`" not in citizen and "safeguarding" not in citizen.lower()
+
+
+def test_the_situation_holds_what_matters_strengths_and_facts_over_turns(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("Mr Okafor, 78, lives alone since his wife died. What matters to him is staying in his home.")
+    engine.turn(
+        "Retired joiner, he perked up at the idea of mending things for others. His daughter helps him."
+    )
+    situation = engine.situation
+    assert situation.facts["age"] == "78"
+    assert "lives alone" in situation.facts["household"]
+    assert situation.facts["caring"].startswith("cared for")
+    assert any("staying in his home" in m for m in situation.what_matters)
+    assert any("joiner" in s.lower() for s in situation.strengths)
+    assert any("mending things" in s for s in situation.strengths)
+    # Denied feelings are not strengths; a later turn adds, it never wipes what was said.
+    engine.turn("He does not enjoy anything at the moment.")
+    assert not any("enjoy" in s for s in situation.strengths) and any(
+        "joiner" in s.lower() for s in situation.strengths
+    )
+
+
+def test_the_plan_is_grouped_per_need_with_no_record_repeated(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    turn = engine.turn(
+        "Mum of a toddler, money ran out, no food till Friday, behind on the electric, feels alone since the move."
+    )
+    groups = turn.suggestion.groups
+    need_groups = [g for g in groups if g.need_id]
+    assert len(need_groups) >= 2 and [g.need_id for g in need_groups] == [
+        n.need.id for n in turn.suggestion.needs
+    ]
+    ids = [h.record.id for g in groups for h in g.services + g.community]
+    assert len(ids) == len(set(ids)), "a record appears under two needs"
+    shown = {h.record.id for h in turn.suggestion.services + turn.suggestion.community}
+    assert shown <= set(ids), "every suggestion in the flat lists is in the plan"
+    for group in groups:
+        assert all(h.record.track == "service" for h in group.services)
+        assert all(h.record.track == "community" for h in group.community)
+    # Urgent needs (no food) come before the rest, by the taxonomy's urgency.
+    urgency = [
+        g.need_id and runtime.index.needs[[n.id for n in runtime.index.needs].index(g.need_id)].urgency
+        for g in need_groups
+    ]
+    assert urgency == sorted(urgency)
+
+
+def test_a_safeguarding_alert_puts_its_need_first_and_what_matters_comes_next(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    turn = engine.turn(
+        "Lonely since the move and struggling with debts. Her partner hit her last night and she is scared."
+    )
+    assert turn.suggestion.needs[0].need.id == "domestic-abuse" and turn.suggestion.groups[0].urgent
+
+
+def test_worker_edits_stick_and_steer_the_plan(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("Widower, lives alone, days feel endless.")
+    before = [h.record.id for h in engine.plan().community]
+    plan = engine.edit("strengths", ["keen gardener, grew vegetables on his allotment for forty years"])
+    after = [h.record.id for h in plan.community]
+    assert after != before, "a strength the worker adds steers the community track"
+    assert any("garden" in (h.record.name + h.record.description).lower() for h in plan.community)
+    engine.turn("He also used to sing in a choir.")
+    assert engine.situation.strengths[0].startswith("keen gardener"), "the worker's edit is kept"
+    plan = engine.edit("needs", ["loneliness", "money-benefits"])
+    assert {n.need.id for n in plan.needs} == {"loneliness", "money-benefits"}
+    engine.turn("Days still feel long.")
+    assert "money-benefits" in {n.need.id for n in engine.plan().needs}, "an added need sticks"
+    plan = engine.edit("facts", {"age": "91", "household": "lives alone"})
+    assert plan.age == 91 and engine.situation.facts == {"age": "91", "household": "lives alone"}
+    with pytest.raises(HelpmateError):
+        engine.edit("needs", ["not-a-need"])
+
+
+def test_pinned_records_stay_and_dismissed_ones_go_with_their_reason(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = SessionStore(tmp_path / "sessions")
+    session = store.new()
+    engine = Engine(runtime.suggester, session.situation)
+    store.record_turn(session, engine.turn("Lonely widower, 80, struggling to pay the bills."))
+    first = engine.plan().community[0].record.id
+    elsewhere = next(r.id for r in runtime.index.records if r.track == "service" and "dementia" in r.needs)
+    plan = engine.dismiss(first, "she went once and did not like it")
+    assert first not in {h.record.id for g in plan.groups for h in g.services + g.community}
+    plan = engine.pin(elsewhere)
+    assert elsewhere in {h.record.id for g in plan.groups for h in g.services}
+    store.record_turn(session, engine.turn("He is worried about the winter."))
+    assert elsewhere in {h.record.id for g in engine.plan().groups for h in g.services}
+    assert first not in {h.record.id for g in engine.plan().groups for h in g.community}
+    resumed = store.load(session.id)
+    assert resumed.situation.dismissed == {first: "she went once and did not like it"}
+    assert resumed.situation.pinned == [elsewhere]
+    worker = export_markdown(resumed, Engine(runtime.suggester, resumed.situation).plan())
+    assert "(pinned)" in worker and "did not like it" in worker
+    with pytest.raises(HelpmateError):
+        engine.pin("no-such-record")
+
+
+def test_acknowledging_an_alert_is_saved_and_a_new_alert_shows_again(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("Her partner hit her last night.")
+    assert len(engine.situation.unacknowledged) == 1
+    assert engine.acknowledge() and engine.situation.unacknowledged == []
+    engine.turn("He also threatened to kill her if she leaves.")
+    assert engine.situation.unacknowledged, "a new alert after an acknowledgement must show again"
+
+
+def test_sessions_from_before_these_fields_still_load() -> None:
+    old = {
+        "messages": ["hello"],
+        "excluded_needs": [],
+        "alerts": [],
+        "acknowledged": ["domestic-abuse"],
+        "area": None,
+    }
+    situation = Situation.from_json(old)
+    assert situation.messages == ["hello"] and situation.strengths == [] and situation.pinned == []
+    assert situation.is_acknowledged({"category": "domestic-abuse", "evidence": "hit her"})

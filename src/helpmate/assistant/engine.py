@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpmate.assistant.facts import Profile, read_profile
 from helpmate.assistant.suggest import Suggester, Suggestion
+from helpmate.errors import HelpmateError
+from helpmate.knowledge.records import Record
 
 _CORRECTION = re.compile(
     r"^\s*(?:actually[, ]+)?(?:it'?s\s+)?(?:not|no)\s+(?P<what>[\w\s'-]+?)(?:[,.;:]|$)", re.I
@@ -23,32 +26,54 @@ _CORRECTION = re.compile(
 MAX_MESSAGE = 100_000
 
 
+EDITABLE = ("what_matters", "strengths", "facts", "needs")
+
+
 @dataclass
 class Situation:
+    """What is known about the person so far. ``what_matters``, ``strengths`` (strengths and
+    interests) and ``facts`` (age, household, caring, area) are read from each message and added
+    to; once the worker edits one of them (``Engine.edit``), their version stands and later
+    messages only add to it."""
+
     messages: list[str] = field(default_factory=list)
     excluded_needs: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     area: str | None = None
+    what_matters: list[str] = field(default_factory=list)
+    strengths: list[str] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    added_needs: list[str] = field(default_factory=list)
+    pinned: list[str] = field(default_factory=list)
+    dismissed: dict[str, str] = field(default_factory=dict)
+    edited: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.messages,
-            "excluded_needs": self.excluded_needs,
-            "alerts": self.alerts,
-            "acknowledged": self.acknowledged,
-            "area": self.area,
-        }
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Situation:
-        return cls(
-            list(data.get("messages", [])),
-            list(data.get("excluded_needs", [])),
-            list(data.get("alerts", [])),
-            list(data.get("acknowledged", [])),
-            data.get("area"),
-        )
+        """Reads sessions saved by this and earlier versions (missing fields start empty)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def profile(self) -> Profile:
+        return Profile(list(self.what_matters), list(self.strengths), dict(self.facts))
+
+    def is_acknowledged(self, alert: dict[str, Any]) -> bool:
+        """Acknowledged alerts are kept by category and the words that raised them, so a new alert
+        of the same kind later in the conversation shows again (sessions of earlier versions kept
+        the category alone)."""
+        return alert_key(alert) in self.acknowledged or alert["category"] in self.acknowledged
+
+    @property
+    def unacknowledged(self) -> list[dict[str, Any]]:
+        return [a for a in self.alerts if not self.is_acknowledged(a)]
+
+
+def alert_key(alert: dict[str, Any]) -> str:
+    return f"{alert['category']}: {alert['evidence']}"
 
 
 @dataclass
@@ -121,6 +146,7 @@ class Engine:
                 self.situation.excluded_needs.append(need_id)
         if message and not corrected:
             self.situation.messages.append(message)
+            self._read(message)
         suggestion = self.plan()
         reply = compose(suggestion, self.situation, new_alerts)
         if self.composer is not None and self.situation.messages:
@@ -175,15 +201,117 @@ class Engine:
         text = Redactor.restore(result.text, self.redaction_map) if self.redact else result.text
         return "\n".join(part for part in ("\n".join(alert_lines(new_alerts)), text, result.notice) if part)
 
+    def _read(self, message: str) -> None:
+        """Adds what this message says about the person to the situation (never removes)."""
+        found = read_profile(message, self.suggester.index.areas)
+        situation = self.situation
+        for item in found.what_matters:
+            if item not in situation.what_matters:
+                situation.what_matters.append(item)
+        for item in found.strengths:
+            if item not in situation.strengths:
+                situation.strengths.append(item)
+        for key, value in found.facts.items():
+            if "facts" not in situation.edited or key not in situation.facts:
+                situation.facts[key] = value
+
     def plan(self) -> Suggestion:
-        text = " ".join(self.situation.messages)
+        situation = self.situation
+        # What the worker wrote into the situation by hand counts as said.
+        said = " ".join(situation.messages)
+        extra = [
+            item
+            for name in ("what_matters", "strengths")
+            if name in situation.edited
+            for item in getattr(situation, name)
+            if item not in said
+        ]
+        text = " ".join([*situation.messages, *(e.rstrip(".") + "." for e in extra)])
+        age = None
+        if "facts" in situation.edited and situation.facts.get("age", "").strip().isdigit():
+            age = int(situation.facts["age"])
         suggestion = self.suggester.suggest(
-            text, area=self.situation.area, limit=self.limit, exclude_needs=set(self.situation.excluded_needs)
+            text,
+            area=situation.area,
+            limit=self.limit,
+            age=age,
+            exclude_needs=set(situation.excluded_needs),
+            add_needs=situation.added_needs,
+            exclude_records=situation.dismissed,
+            pinned=situation.pinned,
+            profile=situation.profile(),
+            alerts=list(situation.alerts),
         )
-        if self.situation.area is None and suggestion.area:
-            self.situation.area = suggestion.area
-        suggestion.safeguarding = list(self.situation.alerts)
+        if situation.area is None and suggestion.area:
+            situation.area = suggestion.area
+        suggestion.safeguarding = list(situation.alerts)
         return suggestion
+
+    # ------------------------------------------------------------------ the worker's edits
+
+    def edit(self, name: str, values: list[str] | dict[str, str]) -> Suggestion:
+        """The worker's own version of a part of the situation; it sticks for the rest of the session.
+
+        ``needs`` takes the need ids to keep (in any order): needs left out are excluded, new ones
+        are added. ``facts`` takes a mapping; an ``area`` fact naming a library area sets the area.
+        """
+        situation = self.situation
+        if name not in EDITABLE:
+            raise HelpmateError(f"cannot edit '{name}'", hint="editable: " + ", ".join(EDITABLE))
+        if name == "facts":
+            if not isinstance(values, dict):
+                raise HelpmateError("facts are edited as a mapping of name to value")
+            situation.facts = {k.strip(): v.strip() for k, v in values.items() if k.strip() and v.strip()}
+            area = situation.facts.get("area", "").lower()
+            for a in self.suggester.index.areas:
+                if area in (a.slug, a.name.lower()):
+                    situation.area = a.slug
+        else:
+            items = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+            if name == "needs":
+                known = {n.id for n in self.suggester.needs}
+                unknown = [v for v in items if v not in known]
+                if unknown:
+                    raise HelpmateError(f"unknown need: {', '.join(unknown)}", hint="use ids from needs.yaml")
+                current = {n.need.id for n in self.plan().needs}
+                situation.excluded_needs = sorted(
+                    (set(situation.excluded_needs) | (current - set(items))) - set(items)
+                )
+                situation.added_needs = [v for v in items if v not in current or v in situation.added_needs]
+            else:
+                setattr(situation, name, list(dict.fromkeys(items)))
+        if name not in situation.edited:
+            situation.edited.append(name)
+        return self.plan()
+
+    def pin(self, record_id: str) -> Suggestion:
+        """Keeps a record in the plan whatever else changes (and takes it off the dismissed list)."""
+        self._known(record_id)
+        self.situation.dismissed.pop(record_id, None)
+        if record_id not in self.situation.pinned:
+            self.situation.pinned.append(record_id)
+        return self.plan()
+
+    def dismiss(self, record_id: str, reason: str = "") -> Suggestion:
+        """Takes a record out of the plan for this session; the reason is kept with the session."""
+        self._known(record_id)
+        if record_id in self.situation.pinned:
+            self.situation.pinned.remove(record_id)
+        self.situation.dismissed[record_id] = " ".join(reason.split())[:300] or "no reason given"
+        return self.plan()
+
+    def acknowledge(self) -> list[str]:
+        """The worker has seen every alert raised so far; returns what was acknowledged now."""
+        new = [alert_key(a) for a in self.situation.unacknowledged]
+        self.situation.acknowledged += new
+        return new
+
+    def record(self, record_id: str) -> Record | None:
+        return self.suggester.index.by_id.get(record_id)
+
+    def _known(self, record_id: str) -> None:
+        if record_id not in self.suggester.index.by_id:
+            raise HelpmateError(f"no record '{record_id}' in the library", hint="see 'helpmate kb show'")
 
 
 def alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
@@ -201,22 +329,26 @@ def alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
 
 
 def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[str, Any]]) -> str:
-    """The default reply, with no language model: alerts, what was understood, suggestions, questions."""
+    """The default reply, with no language model: alerts, what was understood, the plan per need
+    (standard services and community side by side), questions."""
     lines = alert_lines(new_alerts)
-    if not situation.messages:
+    if not situation.messages and not suggestion.groups:
         lines.append("Tell me about the person: what is going on, what matters to them, what they enjoy.")
         return "\n".join(lines)
     if suggestion.needs:
         lines.append("I understood: " + "; ".join(n.need.label.lower() for n in suggestion.needs) + ".")
     else:
         lines.append("I have not recognised a clear need yet.")
-    for title, hits in (
-        ("Standard services", suggestion.services),
-        ("Community to pull in", suggestion.community),
-    ):
-        if hits:
-            lines.append(f"{title}:")
-            lines += [f"- {h.record.name} [{h.record.id}]: {suggestion.why(h)}" for h in hits[:3]]
+    if situation.what_matters:
+        lines.append("What matters to them: " + "; ".join(situation.what_matters[:3]) + ".")
+    if situation.strengths:
+        lines.append("Strengths and interests: " + "; ".join(situation.strengths[:3]) + ".")
+    for group in suggestion.groups:
+        if not (group.services or group.community):
+            continue
+        lines.append(f"{group.label}:")
+        for title, hits in (("service", group.services), ("community", group.community)):
+            lines += [f"- {title}: {h.record.name} [{h.record.id}]: {suggestion.why(h)}" for h in hits[:2]]
     if suggestion.questions:
         lines.append("Worth asking: " + " ".join(suggestion.questions))
     return "\n".join(lines)

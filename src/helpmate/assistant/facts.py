@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from helpmate.knowledge.records import Area
 
@@ -50,3 +51,98 @@ def find_area(text: str, areas: list[Area]) -> str | None:
         ):
             return area.slug
     return None
+
+
+# ---------------------------------------------------------------------- the person's profile
+# What matters, strengths and interests, household and caring are read clause by clause from what
+# the worker types. They are shown to the worker (who can correct them) and used by the plan:
+# interests steer the community track; what matters orders the needs.
+
+_CLAUSE = re.compile(r"[.!?;,]\s+|\s+(?:but|though|although|since|because)\s+|\s+-\s+")
+_MATTERS_CLAUSE = re.compile(
+    r"\b(?:matters?\s+(?:most\s+)?to|(?:is|are|it'?s)\s+(?:really\s+|very\s+)?important|wants?\s+to|"
+    r"would\s+(?:like|love)\s+to|(?:'d|would)\s+like|hopes?\s+to|hoping\s+to|wish(?:es)?\s+(?:to|she|he|they)|"
+    r"goal|dreams?\s+of|keen\s+to|desperate\s+to|determined\s+to|worried\s+(?:most\s+)?about|"
+    r"(?:biggest|main)\s+(?:worry|concern|priority)|priority|more\s+than\s+anything)\b",
+    re.I,
+)
+_STRENGTH_CLAUSE = re.compile(
+    r"\b(?:loves?|loved|enjoys?|enjoyed|likes?\s+(?!to\s+be\b)|liked|fond\s+of|good\s+at|great\s+at|"
+    r"skilled|talented|handy|used\s+to\s+(?:love|enjoy|play|sing|paint|run|swim|dance|cook|bake|knit|"
+    r"garden|fish|work\s+as|be\s+an?)|lights?\s+up|lit\s+up|perked\s+up|interested\s+in|passion\w*|"
+    r"hobb(?:y|ies)|keen\s+\w+er|retired\s+\w+|former\s+\w+|ex-\w+|was\s+an?\s+\w+(?:er|or|ist|man|woman|nurse)\b|"
+    r"volunteers?\b|speaks\s+\w+|fluent|close\s+to\s+(?:her|his|their)|supportive|resilient|determined|"
+    r"proud\s+of|qualified|degree|trade)",
+    re.I,
+)
+_HOUSEHOLD = re.compile(
+    r"\b(?:lives?\s+(?:alone|on\s+(?:his|her|their)\s+own|by\s+(?:him|her|them)sel(?:f|ves)|with\s+[\w' ]{2,40}?)"
+    r"(?=[,.;]|\s+(?:and|but|who|since|in|at)\b|$)|"
+    r"widow(?:ed|er)?|divorced|separated|single\s+(?:mum|dad|parent|mother|father)(?:\s+of\s+\w+)?|"
+    r"(?:mum|dad|mother|father)\s+of\s+(?:one|two|three|four|five|six|\d+)|"
+    r"married|sofa[- ]surfing|homeless|sleeping\s+rough|"
+    r"(?:in\s+a\s+)?(?:care|nursing)\s+home|(?:one|two|three|four|five|\d+)\s+(?:kids|children))\b",
+    re.I,
+)
+_CARER = re.compile(
+    r"\b(?:(?:is\s+(?:a|the|her|his)\s+)?(?:main\s+|unpaid\s+|young\s+|full[- ]time\s+)?carer\s+(?:for|to|of)\s+[\w' ]{2,30}?"
+    r"(?=[,.;]|\s+(?:and|but|who)\b|$)|"
+    r"(?:she|he|they|who|and)\s+(?:also\s+)?(?:cares?|caring|looks?|looking)\s+(?:for|after)\s+(?:her|his|their)\s+[\w' ]{2,30}?"
+    r"(?=[,.;]|\s+(?:and|but|who)\b|$)|young\s+carer)",
+    re.I,
+)
+_CARED_FOR = re.compile(
+    r"\b(?:has\s+(?:a\s+)?carers?(?:\s+\w+){0,3}|carers?\s+(?:visit|come|call)s?(?:\s+\w+){0,3}|"
+    r"(?:her|his|their)\s+(?:daughter|son|wife|husband|partner|neighbour|sister|brother|mum|dad|niece|nephew)\s+"
+    r"(?:cares\s+for|looks\s+after|helps|does\s+(?:her|his)\s+shopping)(?:\s+\w+){0,3}|"
+    r"care\s+package|home\s+care)\b",
+    re.I,
+)
+_NEGATED = re.compile(r"\b(?:no|not|never|nothing|doesn'?t|don'?t|isn'?t|won'?t|can'?t\s+think)\b", re.I)
+
+
+@dataclass
+class Profile:
+    what_matters: list[str] = field(default_factory=list)
+    strengths: list[str] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip(" ,.;") for c in _CLAUSE.split(text) if c and len(c.split()) >= 2]
+
+
+def _short(text: str, words: int = 14) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def read_profile(text: str, areas: list[Area] | None = None) -> Profile:
+    """What the text says about what matters, strengths and interests, and the facts of a life."""
+    profile = Profile()
+    for clause in clauses(text):
+        for pattern, found in (
+            (_MATTERS_CLAUSE, profile.what_matters),
+            (_STRENGTH_CLAUSE, profile.strengths),
+        ):
+            match = pattern.search(clause)
+            if match and not _NEGATED.search(clause[: match.start()]):
+                found.append(_short(clause))
+                break
+    age = find_age(text)
+    if age is not None:
+        profile.facts["age"] = str(age)
+    household = [m.group(0).strip() for m in _HOUSEHOLD.finditer(text)]
+    if household:
+        profile.facts["household"] = "; ".join(dict.fromkeys(h.lower() for h in household))
+    carer = _CARER.search(text)
+    cared_for = _CARED_FOR.search(text)
+    if carer:
+        profile.facts["caring"] = f"carer: {carer.group(0).strip()}"
+    elif cared_for:
+        profile.facts["caring"] = f"cared for: {cared_for.group(0).strip()}"
+    if areas:
+        slug = find_area(text, areas)
+        if slug:
+            profile.facts["area"] = next(a.name for a in areas if a.slug == slug)
+    return profile

@@ -19,6 +19,7 @@ from helpmate.assistant.suggest import Suggestion
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.library import atomic_write
 from helpmate.knowledge.records import Record
+from helpmate.knowledge.text import one_line
 
 
 @dataclass
@@ -97,52 +98,76 @@ def _contact(record: Record) -> str:
     return ", ".join(p for p in parts if p) or "no contact details in the directory"
 
 
+def _record_lines(record: Record, citizen: bool) -> list[str]:
+    lines = [f"- Contact: {_contact(record)}"]
+    if record.how_to_access:
+        lines.append(f"- {'How to start' if citizen else 'How to refer'}: {record.how_to_access}")
+    if record.opening_times:
+        lines.append(f"- When: {record.opening_times}")
+    if record.address:
+        lines.append(f"- Where: {record.address} {record.postcode}".rstrip())
+    if record.cost:
+        lines.append(f"- Cost: {record.cost}")
+    if not citizen and record.eligibility.text:
+        lines.append(f"- Eligibility: {record.eligibility.text}")
+    return lines
+
+
 def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = False) -> str:
-    """The worker's plan (situation, alerts, plan with contacts and how to refer, questions), or a
-    plain-language version to give to the citizen."""
-    hits = [("Standard services", suggestion.services), ("Community to pull in", suggestion.community)]
+    """The worker's plan (situation, alerts, plan per need with contacts and how to refer, open
+    questions), or a plain-language version to give to the citizen."""
+    situation = session.situation
     if citizen:
         lines = ["# Your plan", "", "Here are some places that could help, and how to get in touch.", ""]
-        for _, group in hits:
-            for hit in group:
+        for group in suggestion.groups:
+            hits = group.services + group.community
+            if not hits:
+                continue
+            if group.need_id:
+                lines += [f"## {group.label}", ""]
+            for hit in hits:
                 r = hit.record
-                lines += [f"## {r.name}", "", r.description.split("\n")[0], "", f"- Contact: {_contact(r)}"]
-                if r.how_to_access:
-                    lines.append(f"- How to start: {r.how_to_access}")
-                if r.opening_times:
-                    lines.append(f"- When: {r.opening_times}")
-                if r.address:
-                    lines.append(f"- Where: {r.address} {r.postcode}".rstrip())
-                if r.cost:
-                    lines.append(f"- Cost: {r.cost}")
-                lines.append("")
+                lines += [f"### {r.name}", "", one_line(r.description, 400), ""]
+                lines += _record_lines(r, citizen=True) + [""]
         lines.append("If you ever feel unsafe, call 999. Samaritans are there day and night on 116 123.")
         return "\n".join(lines) + "\n"
     lines = [f"# Session {session.id}", "", f"Started {session.created}", "", "## Situation", ""]
-    lines += [f"> {m}" for m in session.situation.messages] or ["(nothing yet)"]
+    lines += [f"> {m}" for m in situation.messages] or ["(nothing yet)"]
     lines += ["", "Needs: " + (", ".join(n.need.label for n in suggestion.needs) or "none recognised")]
-    if session.situation.excluded_needs:
-        lines.append("Corrected (not needs): " + ", ".join(session.situation.excluded_needs))
-    if session.situation.alerts:
+    if situation.excluded_needs:
+        lines.append("Corrected (not needs): " + ", ".join(situation.excluded_needs))
+    for title, items in (
+        ("What matters", situation.what_matters),
+        ("Strengths and interests", situation.strengths),
+    ):
+        if items:
+            lines.append(f"{title}: " + "; ".join(items))
+    if situation.facts:
+        lines.append("Facts: " + "; ".join(f"{k}: {v}" for k, v in situation.facts.items()))
+    if situation.alerts:
         lines += ["", "## Safeguarding", ""]
-        for alert in session.situation.alerts:
-            ack = " (acknowledged)" if alert["category"] in session.situation.acknowledged else ""
+        for alert in situation.alerts:
+            ack = " (acknowledged)" if situation.is_acknowledged(alert) else ""
             lines.append(
                 f'- **{alert["level"].upper()}: {alert["category"]}**{ack}, heard: "{alert["evidence"]}"'
             )
             route = alert.get("route") or {}
             lines += [f"  - {step}" for step in route.get("steps", [])]
     lines += ["", "## Plan", ""]
-    for title, group in hits:
-        lines += [f"### {title}", ""]
-        for hit in group:
-            r = hit.record
-            lines.append(f"- **{r.name}** (`{r.id}`): {suggestion.why(hit)}")
-            lines.append(f"  - Contact: {_contact(r)}")
-            if r.how_to_access:
-                lines.append(f"  - How to refer: {r.how_to_access}")
-            if r.eligibility.text:
-                lines.append(f"  - Eligibility: {r.eligibility.text}")
+    for group in suggestion.groups:
+        lines += [f"### {group.label}" + (" (safeguarding)" if group.urgent else ""), ""]
+        for title, hits in (("Standard services", group.services), ("Community to pull in", group.community)):
+            if not hits:
+                continue
+            lines.append(f"{title}:")
+            for hit in hits:
+                r = hit.record
+                pin = " (pinned)" if r.id in situation.pinned else ""
+                lines.append(f"- **{r.name}** (`{r.id}`){pin}: {suggestion.why(hit)}")
+                lines += ["  " + line for line in _record_lines(r, citizen=False)]
+            lines.append("")
+    if situation.dismissed:
+        lines += ["## Dismissed", ""] + [f"- `{rid}`: {why}" for rid, why in situation.dismissed.items()]
         lines.append("")
     if suggestion.questions:
         lines += ["## Open questions", ""] + [f"- {q}" for q in suggestion.questions]

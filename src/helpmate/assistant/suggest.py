@@ -16,18 +16,19 @@ and the situation's keywords.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from helpmate.assistant.facts import find_age, find_area
+from helpmate.assistant.facts import Profile, find_age, find_area, read_profile
 from helpmate.assistant.safeguarding import Routes
 from helpmate.index.embedders import Embedder
 from helpmate.index.search import Filters, Hit, Index
 from helpmate.index.text import tokenize
 from helpmate.knowledge.records import Need
-from helpmate.knowledge.text import one_line
+from helpmate.knowledge.text import looks_like_instructions, one_line
 
 # Need detection, tuned on the ORUK development set (need F1 0.48 -> 0.60 against max-cosine alone):
 # score = mean of the need's 3 closest examples (each at its best clause)
@@ -41,6 +42,21 @@ KEYWORD_BONUS = 0.06
 SEARCH_WEIGHT = 0.3
 TOP_EXAMPLES = 3
 MAX_TEXT = 4000
+# The plan per need: up to this many records per track beyond those in the flat lists.
+PER_NEED = 2
+# How far the person's strengths and interests pull the community query towards them (dev 0.564 -> 0.564,
+# community 0.581 -> 0.582; sample 0.651 -> 0.656; a worker's edit of the strengths steers it too).
+INTEREST_WEIGHT = 1.0
+ALERT_EVIDENCE = "safeguarding alert"
+# Needs that a safeguarding alert puts first in the plan; the first of each is added to the plan
+# when the words alone did not raise it (an alert always brings its help with it).
+ALERT_NEEDS = {
+    "suicide-self-harm": ("suicide-crisis", "mental-health"),
+    "domestic-abuse": ("domestic-abuse",),
+    "child-at-risk": ("parenting", "young-people", "family-relationships"),
+    "adult-at-risk": ("social-care", "dementia", "legal-rights"),
+    "immediate-danger": (),
+}
 _SPLIT = re.compile(r"(?<=[.!?;,])\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
 
 
@@ -95,6 +111,22 @@ class NeedScore:
     evidence: list[str] = field(default_factory=list)
     clause: str = ""
     """The part of what was said that points at this need most (used in reasons)."""
+    urgent: bool = False
+    """Tied to a safeguarding alert raised in the conversation."""
+    matters: bool = False
+    """What matters to the person speaks of this need."""
+
+
+@dataclass
+class NeedGroup:
+    """One need in the plan, with the standard services and community resources chosen for it."""
+
+    need_id: str | None
+    label: str
+    services: list[Hit] = field(default_factory=list)
+    community: list[Hit] = field(default_factory=list)
+    urgent: bool = False
+    matters: bool = False
 
 
 @dataclass
@@ -107,6 +139,8 @@ class Suggestion:
     age: int | None
     safeguarding: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
+    profile: Profile = field(default_factory=Profile)
+    groups: list[NeedGroup] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +151,22 @@ class Suggestion:
             "services": [self._item(h) for h in self.services],
             "community": [self._item(h) for h in self.community],
             "questions": self.questions,
+            "situation": {
+                "what_matters": self.profile.what_matters,
+                "strengths": self.profile.strengths,
+                "facts": self.profile.facts,
+            },
+            "plan": [
+                {
+                    "need": g.need_id,
+                    "label": g.label,
+                    "urgent": g.urgent,
+                    "matters": g.matters,
+                    "services": [self._item(h) for h in g.services],
+                    "community": [self._item(h) for h in g.community],
+                }
+                for g in self.groups
+            ],
         }
 
     def _item(self, hit: Hit) -> dict[str, Any]:
@@ -132,6 +182,8 @@ class Suggestion:
         """A short reason: what the person said that this meets, then what the record offers."""
         found = next((n for n in self.needs if n.need.id == hit.tag), None)
         offer = one_line(hit.record.description or hit.record.name, 140)
+        if looks_like_instructions(hit.record.description):
+            offer = f"{hit.record.name} (its description holds instructions, so it is not quoted: check the record)"
         if found is None:
             return f"Close to what you described: {offer}"
         said = found.clause.strip().rstrip(".")
@@ -237,46 +289,190 @@ class Suggester:
         audience: str | None = None,
         age: int | None = None,
         exclude_needs: set[str] | None = None,
+        add_needs: Sequence[str] = (),
+        exclude_records: Collection[str] = (),
+        pinned: Sequence[str] = (),
+        profile: Profile | None = None,
+        alerts: list[dict[str, Any]] | None = None,
     ) -> Suggestion:
+        """Needs, then the best standard and community help: a flat best-first list per track (the
+        ``helpmate suggest`` contract) and the plan grouped per need (``Suggestion.groups``).
+
+        ``profile`` is what the worker confirmed about the person (read from the text when None);
+        its strengths and interests steer the community track and what matters orders the needs.
+        ``add_needs`` are needs the worker added by hand, ``exclude_records`` the suggestions they
+        dismissed, ``pinned`` the ones they keep in the plan whatever else changes.
+        """
         text = " ".join(text.split())[:MAX_TEXT]
         area = area or find_area(text, self.index.areas) or self.only_area
         # Safeguarding first, before anything else can fail or take time.
-        alerts = [a.to_json() for a in self.routes.alerts(text, area)]
+        if alerts is None:
+            alerts = [a.to_json() for a in self.routes.alerts(text, area)]
         age = age if age is not None else find_age(text)
-        if not text:
+        profile = profile or read_profile(text)
+        if not text and not add_needs and not pinned:
             return Suggestion([], [], [], self.questions([], None, area, text), area, age, alerts, text)
         clauses = segments(text)
         kept = [c for c in clauses if not self.discounted(c)]
         # Search for what is true now: past or denied problems stay out of the query.
         current = " ".join(kept) if clauses and len(kept) < len(clauses) else ""
-        vectors = self.embedder.embed([text, *clauses, *([current] if current else [])])
-        needs = [
-            n
-            for n in self.detect_needs(text, vectors[: len(clauses) + 1], clauses)
-            if n.need.id not in (exclude_needs or set())
+        interests = profile.strengths[:6]
+        matters = profile.what_matters[:4]
+        batch = [text or " ", *clauses, *([current] if current else []), *interests, *matters]
+        vectors = self.embedder.embed(batch)
+        n_text = len(clauses) + 1
+        interest_vecs = vectors[n_text + bool(current) : n_text + bool(current) + len(interests)]
+        matter_vecs = vectors[len(batch) - len(matters) :] if matters else vectors[:0]
+        excluded = exclude_needs or set()
+        needs = [n for n in self.detect_needs(text, vectors[:n_text], clauses) if n.need.id not in excluded]
+        if not text:
+            needs = []
+        from_alerts = [
+            ALERT_NEEDS[a["category"]][0] for a in alerts if ALERT_NEEDS.get(a.get("category", ""))
         ]
-        query = vectors[-1] if current else vectors[0]
+        needs += self._worker_needs([n for n in from_alerts if n not in excluded], needs, ALERT_EVIDENCE)
+        needs += self._worker_needs(add_needs, needs)
+        query = vectors[n_text] if current else vectors[0]
         terms = tokenize(current or text)
         index_of = {n.id: i for i, n in enumerate(self.needs)}
-        top = needs[0].score if needs else 1.0
-        weighted = [(index_of[n.need.id], n.need.id, n.score / top) for n in needs]
+        top = max((n.score for n in needs), default=1.0) or 1.0
+        # Needs that only an alert brought are planned on their own (in ``groups``): the alert's
+        # route leads the reply, and the rest of the ranking stays on what was said.
+        weighted = [
+            (index_of[n.need.id], n.need.id, n.score / top) for n in needs if n.evidence != [ALERT_EVIDENCE]
+        ]
         # The age filter is for the person; with children or other family in the picture, help for them
         # (a young carers' service, a youth club) must stay in reach.
         family = _FAMILY.search(text.lower()) is not None
         filters = Filters(area=area, audience=audience, age=None if family else age)
+        # Interests and strengths pull the community track towards what the person enjoys.
+        community_query = query
+        if len(interest_vecs):
+            community_query = query + INTEREST_WEIGHT * interest_vecs.mean(axis=0)
+            community_query = community_query / (np.linalg.norm(community_query) or 1.0)
+        skip = set(exclude_records)
+        pool = limit + PER_NEED * len(needs) + len(skip)
         results = {
-            track: self.index.rank(query, terms, weighted, track=track, filters=filters, limit=limit)
-            for track in ("service", "community")
+            track: [
+                h
+                for h in self.index.rank(q, terms, weighted, track=track, filters=filters, limit=pool)
+                if h.record.id not in skip
+            ]
+            for track, q in (("service", query), ("community", community_query))
         }
-        return Suggestion(
-            needs,
-            results["service"],
-            results["community"],
+        ordered = self.order_needs(needs, alerts, matter_vecs)
+        suggestion = Suggestion(
+            ordered,
+            results["service"][:limit],
+            results["community"][:limit],
             self.questions(needs, age, area, text),
             area,
             age,
             alerts,
+            text,
+            profile=profile,
         )
+        suggestion.groups = self._groups(
+            suggestion, results, (query, community_query), terms, filters, skip, pinned
+        )
+        return suggestion
+
+    def _worker_needs(
+        self, add_needs: Sequence[str], found: list[NeedScore], why: str = "added by the worker"
+    ) -> list[NeedScore]:
+        """Needs that the worker added or an alert brought, scored as the strongest need found."""
+        have = {n.need.id for n in found}
+        by_id = {n.id: n for n in self.needs}
+        score = max((n.score for n in found), default=1.0)
+        return [
+            NeedScore(by_id[nid], score, [why], "")
+            for nid in dict.fromkeys(add_needs)
+            if nid in by_id and nid not in have
+        ]
+
+    def order_needs(
+        self, needs: list[NeedScore], alerts: list[dict[str, Any]], matter_vecs: np.ndarray
+    ) -> list[NeedScore]:
+        """Needs tied to a safeguarding alert first, then what matters to the person, then urgency
+        (from the taxonomy), then how strongly the situation points at them."""
+        alert_needs = {nid for a in alerts for nid in ALERT_NEEDS.get(a.get("category", ""), ())}
+        matters = self.matters_needs(matter_vecs)
+        for n in needs:
+            n.urgent = n.need.id in alert_needs
+            n.matters = n.need.id in matters
+        return sorted(needs, key=lambda n: (not n.urgent, not n.matters, n.need.urgency, -n.score))
+
+    def matters_needs(self, matter_vecs: np.ndarray) -> set[str]:
+        """The needs that what matters to the person speaks of (each clause's closest needs)."""
+        found: set[str] = set()
+        for vec in matter_vecs:
+            sims = vec @ self._example_vecs.T
+            scores = [
+                float(np.sort(sims[self._example_need == i])[-TOP_EXAMPLES:].mean())
+                for i in range(len(self.needs))
+            ]
+            best = int(np.argmax(scores))
+            if scores[best] >= self.threshold:
+                found.add(self.needs[best].id)
+        return found
+
+    def _groups(
+        self,
+        suggestion: Suggestion,
+        results: dict[str, list[Hit]],
+        queries: tuple[np.ndarray, np.ndarray],
+        terms: list[str],
+        filters: Filters,
+        skip: set[str],
+        pinned: Sequence[str],
+    ) -> list[NeedGroup]:
+        """The plan per need, in the needs' order: the records ranked for that need (those shown in
+        the flat lists first, then up to PER_NEED), none repeated across needs; what is close to the
+        situation but fits no need found goes last."""
+        index_of = {n.id: i for i, n in enumerate(self.needs)}
+        used: set[str] = set(skip)
+        shown = {h.record.id for h in suggestion.services + suggestion.community}
+        groups = []
+        for n in suggestion.needs:
+            group = NeedGroup(n.need.id, n.need.label, urgent=n.urgent, matters=n.matters)
+            for track, query, out in (
+                ("service", queries[0], group.services),
+                ("community", queries[1], group.community),
+            ):
+                mine = [h for h in results[track] if h.tag == n.need.id and h.record.id not in used]
+                picks = [h for h in mine if h.record.id in shown]
+                picks += [h for h in mine if h.record.id not in shown][: max(0, PER_NEED - len(picks))]
+                if not picks:
+                    # Nothing ranked high enough overall: search for this need on its own.
+                    own = self.index.rank(
+                        query,
+                        terms,
+                        [(index_of[n.need.id], n.need.id, 1.0)],
+                        track=track,
+                        filters=filters,
+                        limit=PER_NEED + len(used),
+                    )
+                    picks = [h for h in own if h.tag == n.need.id and h.record.id not in used][:PER_NEED]
+                out.extend(picks)
+                used.update(h.record.id for h in picks)
+            groups.append(group)
+        rest = NeedGroup(None, "Also close to what was said")
+        rest.services = [h for h in suggestion.services if h.record.id not in used]
+        rest.community = [h for h in suggestion.community if h.record.id not in used]
+        used.update(h.record.id for h in rest.services + rest.community)
+        by_id = self.index.by_id
+        for record_id in pinned:
+            record = by_id.get(record_id)
+            if record is None or record_id in used:
+                continue
+            home = next((g for g in groups if g.need_id in record.needs), None)
+            hit = Hit(record, 0.0, home.need_id if home else None)
+            target = home or rest
+            (target.services if record.track == "service" else target.community).append(hit)
+            used.add(record_id)
+        if rest.services or rest.community:
+            groups.append(rest)
+        return groups
 
     def questions(self, needs: list[NeedScore], age: int | None, area: str | None, text: str) -> list[str]:
         """Up to three questions that would most change the plan, never one already answered."""

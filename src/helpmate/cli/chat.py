@@ -64,9 +64,9 @@ def chat_loop(settings: Settings, area: str | None) -> None:
                 print(session.turns[-1]["reply"])
             continue
         if line == "/ack":
-            session.situation.acknowledged = sorted({a["category"] for a in session.situation.alerts})
+            done = engine.acknowledge()
             store.save(session)
-            print("  alerts acknowledged (saved in the session)")
+            print(f"  {len(done)} alert(s) acknowledged (saved in the session)" if done else "  no alert to acknowledge")
             continue
         if line.startswith("/export"):
             parts = line.split(maxsplit=1)
