@@ -319,7 +319,9 @@ class Suggester:
         interests = profile.strengths[:6]
         matters = profile.what_matters[:4]
         batch = [text or " ", *clauses, *([current] if current else []), *interests, *matters]
-        vectors = self.embedder.embed(batch)
+        unique = list(dict.fromkeys(batch))  # an interest is often a clause already: embed it once
+        embedded = self.embedder.embed(unique)
+        vectors = embedded[[unique.index(t) for t in batch]]
         n_text = len(clauses) + 1
         interest_vecs = vectors[n_text + bool(current) : n_text + bool(current) + len(interests)]
         matter_vecs = vectors[len(batch) - len(matters) :] if matters else vectors[:0]
