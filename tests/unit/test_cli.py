@@ -105,7 +105,11 @@ def test_suggest_json_contract(indexed: Path) -> None:
     data = json.loads(out.stdout)
     assert {"needs", "safeguarding", "services", "community", "questions"} <= set(data)
     # The engine adds what it read about the person and the plan grouped per need.
-    assert set(data["situation"]) == {"what_matters", "strengths", "facts"}
+    assert set(data["situation"]) == {"what_matters", "strengths", "facts", "unknown"}
+    assert (
+        "age" in data["situation"]["unknown"]
+        and "strengths and interests" not in data["situation"]["unknown"]
+    )
     assert "retired joiner" in " ".join(data["situation"]["strengths"]).lower()
     planned = [i["id"] for g in data["plan"] for i in g["services"] + g["community"]]
     assert len(planned) == len(set(planned)), "no record repeated across needs"

@@ -107,6 +107,17 @@ class Profile:
     strengths: list[str] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
 
+    def unknown(self) -> list[str]:
+        """What is still not known about the person (the next questions come from these)."""
+        missing = [
+            label for key, label in (("age", "age"), ("household", "household")) if key not in self.facts
+        ]
+        if not self.what_matters:
+            missing.append("what matters to them")
+        if not self.strengths:
+            missing.append("strengths and interests")
+        return missing
+
 
 def clauses(text: str) -> list[str]:
     return [c.strip(" ,.;") for c in _CLAUSE.split(text) if c and len(c.split()) >= 2]

@@ -155,6 +155,7 @@ class Suggestion:
                 "what_matters": self.profile.what_matters,
                 "strengths": self.profile.strengths,
                 "facts": self.profile.facts,
+                "unknown": self.profile.unknown(),
             },
             "plan": [
                 {
