@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -90,6 +91,11 @@ class MainScreen(Screen[None]):
     """
 
     BINDINGS = [
+        # The plan's keys come first so the footer shows them when a column has focus.
+        Binding("enter", "detail", "Details", id="plan.detail"),
+        Binding("p", "pin", "Pin", id="plan.pin"),
+        Binding("x", "dismiss_record", "Dismiss", id="plan.dismiss"),
+        Binding("c", "copy", "Copy contact", id="plan.copy"),
         Binding("f1", "help", "Help", id="main.help", priority=True),
         Binding("ctrl+g", "acknowledge", "Acknowledge alert", id="main.acknowledge", priority=True),
         Binding("ctrl+s", "export", "Export", id="main.export", priority=True),
@@ -100,10 +106,6 @@ class MainScreen(Screen[None]):
         Binding("ctrl+l", "focus_plan", "Plan", id="main.plan", priority=True),
         Binding("ctrl+b", "rebuild", "Rebuild index", id="main.rebuild", priority=True),
         Binding("escape", "focus_input", "Message line", id="main.input", show=False),
-        Binding("enter", "detail", "Details", id="plan.detail", show=False),
-        Binding("p", "pin", "Pin", id="plan.pin"),
-        Binding("x", "dismiss_record", "Dismiss", id="plan.dismiss"),
-        Binding("c", "copy", "Copy contact", id="plan.copy"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -272,7 +274,7 @@ class HelpmateApp(App[None]):
         status = self.main_screen.query_one(StatusLine)
         status.set_class(busy, "-busy")
         status.set_class(problem, "-problem")
-        status.update(("[working] " if busy else "") + text)
+        status.update(Text(("Busy: " if busy else "") + text))
 
     def _begin(self, what: str) -> None:
         self.busy += 1

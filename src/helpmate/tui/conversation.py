@@ -49,6 +49,10 @@ class Group:
     label: str
     services: list[Hit] = field(default_factory=list)
     community: list[Hit] = field(default_factory=list)
+    urgent: bool = False
+    """Tied to a safeguarding alert."""
+    matters: bool = False
+    """What matters to the person speaks of this need."""
 
 
 @dataclass
@@ -212,6 +216,9 @@ class Conversation:
 
     def pending_alerts(self) -> list[dict[str, Any]]:
         """Alerts the worker has not acknowledged yet (a new alert after an acknowledgement shows again)."""
+        native = getattr(self.situation, "unacknowledged", None)
+        if isinstance(native, list):
+            return list(native)
         acknowledged = set(self.situation.acknowledged)
         return [
             alert
@@ -280,9 +287,11 @@ class Conversation:
         if getattr(self.engine, "dismiss", None) is not None:
             return suggestion
         dismissed = self._fallback["dismissed"]
-        suggestion.services = [h for h in suggestion.services if h.record.id not in dismissed]
-        suggestion.community = [h for h in suggestion.community if h.record.id not in dismissed]
-        shown = {h.record.id for h in suggestion.services + suggestion.community}
+        groups = list(getattr(suggestion, "groups", None) or [])
+        for holder in [suggestion, *groups]:
+            holder.services = [h for h in holder.services if h.record.id not in dismissed]
+            holder.community = [h for h in holder.community if h.record.id not in dismissed]
+        shown = {h.record.id for holder in [suggestion, *groups] for h in holder.services + holder.community}
         needs = [n.need.id for n in suggestion.needs]
         for record_id in self._fallback["pinned"]:
             record = self.record(record_id)
@@ -290,7 +299,11 @@ class Conversation:
                 continue
             tag = next((n for n in needs if n in record.all_needs()), None)
             hit = PinnedHit(record, 1.0, tag)
-            (suggestion.services if record.track == "service" else suggestion.community).insert(0, hit)  # type: ignore[arg-type]
+            track = "services" if record.track == "service" else "community"
+            getattr(suggestion, track).insert(0, hit)
+            home = next((g for g in groups if g.need_id == tag), groups[-1] if groups else None)
+            if home is not None:
+                getattr(home, track).insert(0, hit)
         return suggestion
 
     # ------------------------------------------------------------------ the plan, per need
@@ -298,9 +311,16 @@ class Conversation:
     def groups(self, suggestion: Suggestion | None = None) -> list[Group]:
         suggestion = suggestion or self.current()
         native = getattr(suggestion, "groups", None)
-        if native is not None and not callable(native):
+        if native:
             return [
-                Group(g.need_id, g.label, list(g.services), list(g.community))
+                Group(
+                    g.need_id,
+                    g.label,
+                    list(g.services),
+                    list(g.community),
+                    urgent=bool(getattr(g, "urgent", False)),
+                    matters=bool(getattr(g, "matters", False)),
+                )
                 for g in native
                 if g.services or g.community
             ]

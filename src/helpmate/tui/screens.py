@@ -368,7 +368,7 @@ class SettingsScreen(ModalScreen[SettingsValues | None]):
                     classes="hint",
                 )
             yield Label("Area")
-            yield Select(area_options, value=v.area or Select.BLANK, prompt="any / not set", id="area")
+            yield Select(area_options, value=v.area or Select.NULL, prompt="any / not set", id="area")
             yield Label("Language model provider")
             yield Select(self.PROVIDERS, value=v.provider, allow_blank=False, id="provider")
             yield Label("Model name")

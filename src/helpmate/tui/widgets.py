@@ -56,7 +56,6 @@ def alert_text(alerts: list[dict[str, Any]]) -> Text:
             text.append(f"\n  {route['urgent']}")
         for step in route.get("steps", [])[:3]:
             text.append(f"\n  - {step}")
-    text.append("\n  Press ctrl+g once you have acted on this (saved in the session).", style="italic")
     return text
 
 
@@ -73,9 +72,14 @@ class AlertBanner(Static):
         background: $error;
         color: $text;
         border: heavy $warning;
+        border-title-color: $text;
+        border-title-style: bold;
     }
     AlertBanner.-active { display: block; }
     """
+
+    def on_mount(self) -> None:
+        self.border_title = "SAFEGUARDING: act on this, then ctrl+g to acknowledge"
 
     def show(self, alerts: list[dict[str, Any]]) -> None:
         self.set_class(bool(alerts), "-active")
@@ -215,7 +219,12 @@ class PlanColumn(OptionList):
             hits = group.services if self.track == "service" else group.community
             if not hits:
                 continue
-            options.append(Option(Text(group.label.upper(), style="bold"), disabled=True))
+            heading = group.label.upper()
+            if group.urgent:
+                heading = "URGENT: " + heading
+            if group.matters:
+                heading += " (matters to them)"
+            options.append(Option(Text(heading, style="bold"), disabled=True))
             for hit in hits:
                 record = hit.record
                 line = Text()

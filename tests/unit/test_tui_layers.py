@@ -1,0 +1,80 @@
+"""The terminal app's layering and small parts: light imports, allowed layers, the config writer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from helpmate.errors import HelpmateError
+from helpmate.settings import Settings
+
+
+def test_loading_errors_are_helpmate_errors_with_a_hint(tmp_path: Path) -> None:
+    from helpmate.assistant.runtime import load_runtime
+
+    with pytest.raises(HelpmateError) as caught:
+        load_runtime(Settings(home=tmp_path / "nothing", embedder="hashing"))
+    assert "helpmate kb index" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("module", "absent"),
+    [
+        ("helpmate.tui.app", ["torch", "sentence_transformers", "chromadb", "langchain_core"]),
+        ("helpmate.assistant.engine", ["textual"]),
+        ("helpmate.assistant.sessions", ["textual"]),
+        ("helpmate.assistant.runtime", ["textual"]),
+    ],
+)
+def test_imports_stay_light_and_layered(module: str, absent: list[str]) -> None:
+    code = f"import sys, {module}; print([m for m in {absent!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", f"{module} imported {result.stdout}"
+
+
+def test_the_tui_imports_only_the_layers_it_may() -> None:
+    allowed = (
+        "helpmate.assistant",
+        "helpmate.settings",
+        "helpmate.errors",
+        "helpmate.knowledge.records",
+        "helpmate.knowledge.library",
+        "helpmate.tui",
+    )
+    package = Path(__file__).resolve().parents[2] / "src" / "helpmate" / "tui"
+    import ast
+
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpmate"):
+                assert node.module.startswith(allowed), f"{path.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("helpmate"):
+                        assert alias.name.startswith(allowed), f"{path.name} imports {alias.name}"
+
+
+def test_the_config_writer_keeps_other_settings(tmp_path: Path) -> None:
+    from helpmate.tui.config import read_theme, save_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('knowledge = "/srv/lib"\n[llm]\nbase_url = "http://127.0.0.1:8080/v1"\ntimeout_s = 20\n')
+    save_settings(path, area=None, provider="openai", model='my "model"', redact=False, theme="nord")
+    data = tomllib.loads(path.read_text())
+    assert data == {
+        "knowledge": "/srv/lib",
+        "llm": {
+            "base_url": "http://127.0.0.1:8080/v1",
+            "timeout_s": 20,
+            "provider": "openai",
+            "model": 'my "model"',
+            "redact": False,
+        },
+        "tui": {"theme": "nord"},
+    }
+    assert read_theme(path) == "nord"
