@@ -79,3 +79,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sample_library() -> Path:
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> Runtime:
+    """The sample library indexed with the real model, once per session."""
+    settings = Settings(home=tmp_path_factory.mktemp("sample") / "home", knowledge=SAMPLE)
+    build_index(load_library(SAMPLE), settings.index_dir, open_store(settings), minilm)
+    return load_runtime(settings, minilm)
