@@ -218,3 +218,16 @@ def test_sessions_from_before_these_fields_still_load() -> None:
     situation = Situation.from_json(old)
     assert situation.messages == ["hello"] and situation.strengths == [] and situation.pinned == []
     assert situation.is_acknowledged({"category": "domestic-abuse", "evidence": "hit her"})
+
+
+def test_what_matters_keeps_its_need_in_the_plan_and_orders_it(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    turn = engine.turn(
+        "Widower, lives alone, days feel endless, behind on his rent and the gas bill. "
+        "What matters most to him is getting back to work."
+    )
+    needs = turn.suggestion.needs
+    mattering = [n.need.id for n in needs if n.matters]
+    assert mattering, [n.need.id for n in needs]
+    first_not_mattering = next(i for i, n in enumerate(needs) if not n.matters)
+    assert all(i < first_not_mattering for i, n in enumerate(needs) if n.matters and not n.urgent)

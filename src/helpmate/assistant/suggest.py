@@ -47,6 +47,8 @@ PER_NEED = 2
 # How far the person's strengths and interests pull the community query towards them (dev 0.564 -> 0.564,
 # community 0.581 -> 0.582; sample 0.651 -> 0.656; a worker's edit of the strengths steers it too).
 INTEREST_WEIGHT = 1.0
+# How much closer than the need threshold a thing that matters must be to a need found.
+MATTERS_SLACK = 0.1
 ALERT_EVIDENCE = "safeguarding alert"
 # Needs that a safeguarding alert puts first in the plan; the first of each is added to the plan
 # when the words alone did not raise it (an alert always brings its help with it).
@@ -234,7 +236,7 @@ class Suggester:
     # ------------------------------------------------------------------ needs
 
     def detect_needs(
-        self, text: str, vectors: np.ndarray, clauses: list[str] | None = None
+        self, text: str, vectors: np.ndarray, clauses: list[str] | None = None, cap: int = MAX_NEEDS
     ) -> list[NeedScore]:
         """Needs in a text. ``vectors`` are the text's then each clause's (``clauses``) embeddings."""
         clauses = clauses or []
@@ -277,7 +279,7 @@ class Suggester:
         # A need is kept when it is close to the strongest one, or when the text names it in so many
         # words (a keyword) and it still reaches the threshold.
         kept = [n for n in scored if n.score >= floor or (n.evidence and n.score >= self.threshold)]
-        return kept[:MAX_NEEDS]
+        return kept[:cap]
 
     # ------------------------------------------------------------------ suggest
 
@@ -327,7 +329,20 @@ class Suggester:
         interest_vecs = vectors[n_text + bool(current) : n_text + bool(current) + len(interests)]
         matter_vecs = vectors[len(batch) - len(matters) :] if matters else vectors[:0]
         excluded = exclude_needs or set()
-        needs = [n for n in self.detect_needs(text, vectors[:n_text], clauses) if n.need.id not in excluded]
+        found = [
+            n
+            for n in self.detect_needs(text, vectors[:n_text], clauses, cap=MAX_NEEDS + 2)
+            if n.need.id not in excluded
+        ]
+        # What matters to the person keeps its need in the plan even when it is not among the
+        # strongest: it takes the place of the weakest need that does not matter to them.
+        mattering = self.matters_needs(matter_vecs, {n.need.id for n in found} | set(add_needs))
+        needs = found[:MAX_NEEDS]
+        for extra in found[MAX_NEEDS:]:
+            if extra.need.id in mattering:
+                weakest = next((n for n in reversed(needs) if n.need.id not in mattering), None)
+                if weakest is not None:
+                    needs[needs.index(weakest)] = extra
         if not text:
             needs = []
         from_alerts = [
@@ -363,7 +378,7 @@ class Suggester:
             ]
             for track, q in (("service", query), ("community", community_query))
         }
-        ordered = self.order_needs(needs, alerts, matter_vecs)
+        ordered = self.order_needs(needs, alerts, mattering)
         suggestion = Suggestion(
             ordered,
             results["service"][:limit],
@@ -394,28 +409,29 @@ class Suggester:
         ]
 
     def order_needs(
-        self, needs: list[NeedScore], alerts: list[dict[str, Any]], matter_vecs: np.ndarray
+        self, needs: list[NeedScore], alerts: list[dict[str, Any]], matters: set[str]
     ) -> list[NeedScore]:
         """Needs tied to a safeguarding alert first, then what matters to the person, then urgency
         (from the taxonomy), then how strongly the situation points at them."""
         alert_needs = {nid for a in alerts for nid in ALERT_NEEDS.get(a.get("category", ""), ())}
-        matters = self.matters_needs(matter_vecs)
         for n in needs:
             n.urgent = n.need.id in alert_needs
             n.matters = n.need.id in matters
         return sorted(needs, key=lambda n: (not n.urgent, not n.matters, n.need.urgency, -n.score))
 
-    def matters_needs(self, matter_vecs: np.ndarray) -> set[str]:
-        """The needs that what matters to the person speaks of (each clause's closest needs)."""
+    def matters_needs(self, matter_vecs: np.ndarray, among: Collection[str]) -> set[str]:
+        """The needs (of those found, ``among``) that what matters to the person speaks of: for each
+        thing that matters, the closest of them, if close enough (a looser bar than for finding a
+        need, as it only orders needs already found)."""
         found: set[str] = set()
+        columns = [i for i, n in enumerate(self.needs) if n.id in among]
         for vec in matter_vecs:
             sims = vec @ self._example_vecs.T
-            scores = [
-                float(np.sort(sims[self._example_need == i])[-TOP_EXAMPLES:].mean())
-                for i in range(len(self.needs))
-            ]
-            best = int(np.argmax(scores))
-            if scores[best] >= self.threshold:
+            scores = {
+                i: float(np.sort(sims[self._example_need == i])[-TOP_EXAMPLES:].mean()) for i in columns
+            }
+            best = max(scores, key=lambda i: scores[i], default=None)
+            if best is not None and scores[best] >= self.threshold - MATTERS_SLACK:
                 found.add(self.needs[best].id)
         return found
 
@@ -442,7 +458,16 @@ class Suggester:
                 ("service", queries[0], group.services),
                 ("community", queries[1], group.community),
             ):
-                mine = [h for h in results[track] if h.tag == n.need.id and h.record.id not in used]
+                # For urgent needs (crisis, no food, no home) only records tagged with the need:
+                # a death cafe may read close to suicidal thoughts, but it is not crisis help.
+                strict = n.need.urgency == 1
+                mine = [
+                    h
+                    for h in results[track]
+                    if h.tag == n.need.id
+                    and h.record.id not in used
+                    and (not strict or n.need.id in h.record.all_needs())
+                ]
                 picks = [h for h in mine if h.record.id in shown]
                 picks += [h for h in mine if h.record.id not in shown][: max(0, PER_NEED - len(picks))]
                 if not picks:
@@ -455,7 +480,13 @@ class Suggester:
                         filters=filters,
                         limit=PER_NEED + len(used),
                     )
-                    picks = [h for h in own if h.tag == n.need.id and h.record.id not in used][:PER_NEED]
+                    picks = [
+                        h
+                        for h in own
+                        if h.tag == n.need.id
+                        and h.record.id not in used
+                        and (not strict or n.need.id in h.record.all_needs())
+                    ][:PER_NEED]
                 out.extend(picks)
                 used.update(h.record.id for h in picks)
             groups.append(group)
