@@ -218,13 +218,22 @@ async def test_edit_the_situation_what_matters_and_a_need_removed_stick(runtime:
         screen = app.screen
         assert isinstance(screen, EditSituationScreen)
         screen.query_one("#what_matters", Input).value = "staying in his own home; his dog"
-        screen.query_one("#needs", OptionList).focus()
+        needs = screen.query_one("#needs", OptionList)
+        needs.focus()
+        added = next(
+            i for i in range(needs.option_count) if str(needs.get_option_at_index(i).prompt).startswith("[ ]")
+        )
+        added_id = str(needs.get_option_at_index(added).id)
+        needs.highlighted = added
+        await pilot.press("enter")  # tick a need helpmate did not find
+        needs.highlighted = 0
         await pilot.press("enter")  # untick the first need
         await pilot.press("ctrl+s")
         await settle(pilot)
         view = app.conversation.situation_view()  # type: ignore[union-attr]
         assert view.what_matters == ["staying in his own home", "his dog"]
         assert first_need not in [n for n, _ in view.needs]
+        assert added_id in [n for n, _ in view.needs]
         await say(pilot, "He talks about it a lot.")
         assert first_need not in [n for n, _ in app.conversation.situation_view().needs]  # type: ignore[union-attr]
         panel = str(app.main_screen.query_one("#situation-text").render())

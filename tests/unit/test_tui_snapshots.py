@@ -1,8 +1,9 @@
 # ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """Snapshots of the terminal app's main states at 80x24 and 120x40 (SVG under __snapshots__).
 
-Deterministic: fixed session ids, the hashing embedder over the sample library, no cursor blink
-(the test config), a fixed date for review warnings. After an intended change to the screen or
+Deterministic: a scripted engine over a few fixed records (so the snapshots change only when the
+screen does, not when retrieval or the sample library improves), fixed session ids, no cursor
+blink (the test config), a fixed date for review warnings. After an intended change to the screen or
 the engine's output, look at the report (``pytest --snapshot-report``) and re-record with
 ``.venv/bin/pytest tests/unit/test_tui_snapshots.py --snapshot-update``.
 """
@@ -14,60 +15,63 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from helpmate.assistant.runtime import Runtime
 from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
-    ABUSE,
-    LONELY,
+    ScriptedRuntime,
     app_for,
     fixed_today,
     home,
-    runtime,
     say,
+    scripted,
     settle,
 )
+
+ABUSE = "Her partner hit her last night; she is lonely and in debt."
+LONELY = "He is lonely since his wife died and behind with debt."
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_ready(snap_compare: Any, runtime: Runtime, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(runtime), terminal_size=size, run_before=settle)
+def test_ready(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(scripted), terminal_size=size, run_before=settle)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_alert_and_plan(snap_compare: Any, runtime: Runtime, size: tuple[int, int]) -> None:
+def test_alert_and_plan(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await say(pilot, ABUSE)
 
-    assert snap_compare(app_for(runtime), terminal_size=size, run_before=run_before)
+    assert snap_compare(app_for(scripted), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_plan_without_alert(snap_compare: Any, runtime: Runtime, size: tuple[int, int]) -> None:
+def test_plan_without_alert(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await say(pilot, LONELY)
         await pilot.press("ctrl+l")
 
-    assert snap_compare(app_for(runtime), terminal_size=size, run_before=run_before)
+    assert snap_compare(app_for(scripted), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_record_detail(snap_compare: Any, runtime: Runtime, fixed_today: Any, size: tuple[int, int]) -> None:
+def test_record_detail(
+    snap_compare: Any, scripted: ScriptedRuntime, fixed_today: Any, size: tuple[int, int]
+) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await say(pilot, LONELY)
+        await say(pilot, ABUSE)  # the refuge's review is overdue
         await pilot.press("ctrl+l", "enter")
         await pilot.pause()
 
-    assert snap_compare(app_for(runtime), terminal_size=size, run_before=run_before)
+    assert snap_compare(app_for(scripted), terminal_size=size, run_before=run_before)
 
 
-def test_help(snap_compare: Any, runtime: Runtime) -> None:
+def test_help(snap_compare: Any, scripted: ScriptedRuntime) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()
 
-    assert snap_compare(app_for(runtime), terminal_size=(100, 40), run_before=run_before)
+    assert snap_compare(app_for(scripted), terminal_size=(100, 40), run_before=run_before)

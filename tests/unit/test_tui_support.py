@@ -10,18 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from helpmate.assistant.engine import Situation, Turn
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
 from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import HashingEmbedder
 from helpmate.knowledge.library import load_library
+from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
 
@@ -69,8 +73,8 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     return TODAY
 
 
-def app_for(runtime: Runtime, **kwargs: Any) -> HelpmateApp:
-    loader: Callable[[Settings], Runtime] = kwargs.pop("loader", lambda _settings: runtime)
+def app_for(runtime: Runtime | ScriptedRuntime, **kwargs: Any) -> HelpmateApp:
+    loader: Callable[[Settings], Any] = kwargs.pop("loader", lambda _settings: runtime)
     return make_app(
         runtime.settings, loader=loader, store=FixedStore(runtime.settings.sessions_dir), **kwargs
     )
@@ -125,3 +129,169 @@ class Gate:
 
     def open(self) -> None:
         self.event.set()
+
+
+# --------------------------------------------------------------------------- a scripted engine
+#
+# Snapshots show the screen, not the engine's judgement: they run over a scripted engine with a
+# few fixed records, so they change only when the app's screen does (the Pilot tests above and
+# the engine's own tests cover the real engine).
+
+
+def _record(id_: str, name: str, track: str, **extra: Any) -> Record:
+    base: dict[str, Any] = {
+        "id": id_,
+        "name": name,
+        "track": track,
+        "organisation": "Test Organisation",
+        "description": f"{name}: a fixed record for the app's snapshots.",
+        "contact": {"phone": "01632 960000", "email": "hello@example.org", "url": "https://example.org"},
+        "address": "1 High Street, Northgate",
+        "postcode": "XW1 1AA",
+        "how_to_access": "Drop in, or phone to book.",
+        "eligibility": {"text": "Adults living in Northgate", "min_age": 18},
+        "opening_times": "Mon-Fri 09:00-17:00",
+        "cost": "Free",
+        "accessibility": "Step-free access",
+        "languages": ["English", "Polish"],
+        "source": {"feed": "test", "id": id_},
+        "last_reviewed": "2026-06-01",
+        "review_due": "2027-06-01",
+    }
+    base.update(extra)
+    return Record.model_validate(base)
+
+
+SCRIPTED_NEEDS = [
+    Need(id="domestic-abuse", label="Domestic abuse", description="-", examples=["-"]),
+    Need(id="loneliness", label="Loneliness and social isolation", description="-", examples=["-"]),
+    Need(id="debt", label="Debt and arrears", description="-", examples=["-"]),
+]
+SCRIPTED_RECORDS = [
+    _record("svc-refuge", "Northgate Refuge", "service", review_due="2026-01-01", last_reviewed="2025-01-01"),
+    _record("svc-advice", "Northgate Money Advice", "service"),
+    _record("svc-link", "Social Prescribing Link Workers", "service"),
+    _record("com-shed", "Northgate Men's Shed", "community"),
+    _record("com-garden", "Tanyard Community Garden", "community"),
+    _record("com-safe", "Safe Spaces in Local Shops", "community"),
+]
+SCRIPTED_ALERT = {
+    "category": "domestic-abuse",
+    "level": "urgent",
+    "evidence": "partner hit",
+    "route": {
+        "urgent": "If someone is in immediate danger, call 999.",
+        "steps": [
+            "Talk privately and safely.",
+            "Offer the National Domestic Abuse Helpline (0808 2000 247).",
+        ],
+    },
+}
+PLAN = {  # need -> (services, community)
+    "domestic-abuse": (["svc-refuge"], ["com-safe"]),
+    "loneliness": (["svc-link"], ["com-shed", "com-garden"]),
+    "debt": (["svc-advice"], []),
+}
+
+
+@dataclass
+class ScriptedHit:
+    record: Record
+    score: float
+    tag: str | None
+
+
+@dataclass
+class ScriptedNeed:
+    need: Need
+    score: float
+
+
+@dataclass
+class ScriptedGroup:
+    need_id: str | None
+    label: str
+    services: list[ScriptedHit]
+    community: list[ScriptedHit]
+    urgent: bool = False
+    matters: bool = False
+
+
+@dataclass
+class ScriptedSuggestion:
+    needs: list[ScriptedNeed]
+    services: list[ScriptedHit]
+    community: list[ScriptedHit]
+    questions: list[str]
+    groups: list[ScriptedGroup]
+    safeguarding: list[dict[str, Any]] = field(default_factory=list)
+    area: str | None = "northgate"
+
+    def why(self, hit: ScriptedHit) -> str:
+        return f"For {hit.tag or 'what was said'}: what {hit.record.name} offers, in one line."
+
+
+class ScriptedEngine:
+    """Needs from words in the messages; a fixed plan for them; an alert when someone was hit."""
+
+    def __init__(self, situation: Situation | None = None) -> None:
+        self.situation = situation or Situation()
+        self.by_id = {r.id: r for r in SCRIPTED_RECORDS}
+
+    def plan(self) -> ScriptedSuggestion:
+        said = " ".join(self.situation.messages).lower()
+        words = {"domestic-abuse": "hit", "loneliness": "lonely", "debt": "debt"}
+        needs = [
+            n for n in SCRIPTED_NEEDS if words[n.id] in said and n.id not in self.situation.excluded_needs
+        ]
+        groups = [
+            ScriptedGroup(
+                n.id,
+                n.label,
+                [ScriptedHit(self.by_id[i], 1.0, n.id) for i in PLAN[n.id][0]],
+                [ScriptedHit(self.by_id[i], 1.0, n.id) for i in PLAN[n.id][1]],
+                urgent=n.id == "domestic-abuse",
+            )
+            for n in needs
+        ]
+        questions = ["Roughly how old are they?", "What matters most to them right now?"] if needs else []
+        return ScriptedSuggestion(
+            [ScriptedNeed(n, 1.0) for n in needs],
+            [h for g in groups for h in g.services],
+            [h for g in groups for h in g.community],
+            questions,
+            groups,
+            list(self.situation.alerts),
+        )
+
+    def turn(self, text: str, on_token: Any = None) -> Turn:
+        new = (
+            [SCRIPTED_ALERT] if "hit" in text.lower() and SCRIPTED_ALERT not in self.situation.alerts else []
+        )
+        self.situation.alerts.extend(new)
+        self.situation.messages.append(text)
+        suggestion = self.plan()
+        reply = "I understood: " + "; ".join(n.need.label.lower() for n in suggestion.needs) + "."
+        return Turn(text, suggestion, new, [], reply)  # type: ignore[arg-type]
+
+
+class ScriptedRuntime:
+    """What the app reads from a runtime, over the scripted engine."""
+
+    def __init__(self, home: Path) -> None:
+        self.settings = Settings(home=home, embedder="hashing", area="northgate")
+        self.index = SimpleNamespace(
+            records=SCRIPTED_RECORDS,
+            by_id={r.id: r for r in SCRIPTED_RECORDS},
+            areas=[Area(slug="northgate", name="Northgate")],
+        )
+        self.suggester = SimpleNamespace(needs=SCRIPTED_NEEDS)
+        self.stale = False
+
+    def engine(self, situation: Situation | None = None) -> ScriptedEngine:
+        return ScriptedEngine(situation)
+
+
+@pytest.fixture
+def scripted(home: Path) -> ScriptedRuntime:
+    return ScriptedRuntime(home)

@@ -208,8 +208,7 @@ class MainScreen(Screen[None]):
 
     @on(MessageInput.Submitted, "#message")
     def _submitted(self, event: MessageInput.Submitted) -> None:
-        text = event.value
-        event.input.clear()
+        text = event.value  # the input cleared itself already
         if text.strip():
             self._app.send(text)
 
@@ -254,8 +253,11 @@ class HelpmateApp(App[None]):
         """The main screen is mounted: say what is happening, then load after the first frame."""
         self.main_screen.query_one(MessageInput).cursor_blink = self.cursor_blink
         self.set_status("Loading the library index and model...", busy=True)
-        # After the first frame: the runtime takes seconds and must not delay the first paint.
-        self.call_after_refresh(self.load)
+
+    def on_ready(self) -> None:
+        # Only once the first frame is on the screen: loading the runtime imports torch and Chroma
+        # in a thread (seconds), and that thread would otherwise compete with the first paint.
+        self.load()
 
     # ------------------------------------------------------------------ status
 

@@ -251,15 +251,15 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
         self.all_needs = all_needs
 
     def compose(self) -> ComposeResult:
-        shown = {need_id for need_id, _ in self.view.needs}
-        options = [
-            Option(("[x] " if need_id in shown else "[ ] ") + label, id=need_id)
-            for need_id, label in self.all_needs
-            if need_id in shown
+        shown = [need_id for need_id, _ in self.view.needs]
+        labels = dict(self.all_needs)
+        options = [Option("[x] " + labels.get(need_id, need_id), id=need_id) for need_id in shown]
+        options += [
+            Option("[ ] " + label, id=need_id) for need_id, label in self.all_needs if need_id not in shown
         ]
         with Vertical():
             yield Label("Edit the situation (ctrl+s saves; these corrections stick)", classes="title")
-            yield Label("Needs: enter on a need removes it (it stays out for this session)")
+            yield Label("Needs: enter ticks or unticks one (unticked needs stay out for this session)")
             yield OptionList(*options, id="needs")
             yield Label("What matters to them (separate with ;)")
             yield Input("; ".join(self.view.what_matters), id="what_matters")
@@ -295,7 +295,7 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
     def action_save(self) -> None:
         changes: dict[str, Any] = {}
         kept = self._kept_needs()
-        if kept != [need_id for need_id, _ in self.view.needs]:
+        if set(kept) != {need_id for need_id, _ in self.view.needs}:
             changes["needs"] = kept
         for name in ("what_matters", "strengths"):
             values = split_items(self.query_one(f"#{name}", Input).value)

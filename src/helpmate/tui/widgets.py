@@ -39,6 +39,23 @@ class MessageInput(Input):
                 self.replace(text, *self.selection)
         event.stop()
 
+    async def _on_key(self, event: events.Key) -> None:
+        # Enter is handled here, in order with the printable keys, rather than as a binding that
+        # runs later: over a slow link (helpmate serve, ssh) keys arrive in bursts, and a key typed
+        # just after enter must start the next message, not end this one.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        # Clear now, not when the screen handles Submitted: keys typed right after enter stay.
+        value = self.value
+        self.value = ""
+        self.post_message(self.Submitted(self, value))
+
 
 def alert_text(alerts: list[dict[str, Any]]) -> Text:
     text = Text()
