@@ -78,3 +78,26 @@ def test_the_config_writer_keeps_other_settings(tmp_path: Path) -> None:
         "tui": {"theme": "nord"},
     }
     assert read_theme(path) == "nord"
+
+
+HELPMATE = str(Path(sys.executable).parent / "helpmate")
+
+
+def test_chat_without_a_terminal_says_what_to_use_instead() -> None:
+    result = subprocess.run([HELPMATE, "chat"], input="hello\n", capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "helpmate ask" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [HELPMATE, "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr

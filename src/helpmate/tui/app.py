@@ -421,7 +421,12 @@ class HelpmateApp(App[None]):
                 self.call_from_thread(self.turn_failed, str(exc))
                 return
             except Exception as exc:
-                self.call_from_thread(self.turn_failed, f"{type(exc).__name__}: {exc}")
+                what = f"{type(exc).__name__}: {exc}"
+                if self.settings.debug:  # HELPMATE_DEBUG=1: the whole traceback, for a bug report
+                    import traceback
+
+                    what += "\n" + traceback.format_exc()
+                self.call_from_thread(self.turn_failed, what)
                 return
         self.call_from_thread(self.show_turn, turn.reply, view)
 
