@@ -365,6 +365,9 @@ async def test_resizing_to_40x12_keeps_the_app_working(runtime: Runtime) -> None
         await say(pilot, ABUSE)
         await pilot.resize_terminal(40, 12)
         await pilot.pause()
+        banner = app.main_screen.query_one(AlertBanner)
+        assert banner.region.height >= 3 and banner.region.bottom <= 12, "the alert must stay in view"
+        assert app.main_screen.query_one("#message", Input).region.bottom <= 12
         await say(pilot, "She loves gardening.")
         await pilot.press("f1")
         await pilot.pause()

@@ -80,12 +80,15 @@ class View:
 class MainScreen(Screen[None]):
     """Alerts, chat and situation, the plan in two columns, the status line and the message line."""
 
+    # Nothing scrolls the screen itself: on a small terminal the panels shrink and the alert, the
+    # status and the message line stay in view.
     DEFAULT_CSS = """
-    MainScreen #top { height: 2fr; min-height: 4; }
+    MainScreen { overflow: hidden hidden; }
+    MainScreen #top { height: 2fr; min-height: 0; }
     MainScreen #chat-box { width: 3fr; border: round $primary; border-title-align: left; }
     MainScreen #chat-box:focus-within { border: round $accent; }
     MainScreen SituationPanel { width: 2fr; min-width: 20; }
-    MainScreen #plan { height: 3fr; min-height: 4; }
+    MainScreen #plan { height: 3fr; min-height: 0; }
     MainScreen PlanColumn { width: 1fr; }
     MainScreen MessageInput { height: 3; }
     """
