@@ -103,9 +103,10 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g", "acknowledge", "Acknowledge alert", id="main.acknowledge", priority=True),
         Binding("ctrl+s", "export", "Export", id="main.export", priority=True),
         Binding("ctrl+r", "edit_situation", "Edit situation", id="main.edit", priority=True),
-        Binding("ctrl+n", "new_session", "New", id="main.new", priority=True),
+        # A browser keeps ctrl+n and ctrl+t for itself (helpmate serve): f2 and f3 do the same.
+        Binding("ctrl+n,f2", "new_session", "New", id="main.new", priority=True),
         Binding("ctrl+o", "sessions", "Sessions", id="main.sessions", priority=True),
-        Binding("ctrl+t", "settings", "Settings", id="main.settings", priority=True),
+        Binding("ctrl+t,f3", "settings", "Settings", id="main.settings", priority=True),
         Binding("ctrl+l", "focus_plan", "Plan", id="main.plan", priority=True),
         Binding("ctrl+b", "rebuild", "Rebuild index", id="main.rebuild", priority=True),
         Binding("escape", "focus_input", "Message line", id="main.input", show=False),
@@ -671,7 +672,7 @@ class HelpmateApp(App[None]):
     def show_help(self) -> None:
         main = self.main_screen
         rows = [
-            (binding.key, binding.description)
+            (binding.key.replace(",", " / "), binding.description)
             for binding in main.BINDINGS
             if isinstance(binding, Binding) and binding.id and binding.id.startswith("main.")
         ]
@@ -683,9 +684,25 @@ class HelpmateApp(App[None]):
             ("c", "Copy its contact details"),
             ("up / down", "Move between suggestions"),
         ]
-        detail = [(b.key, b.description) for b in RecordScreen.BINDINGS if isinstance(b, Binding)]
+        detail = [
+            (b.key.replace(",", " / "), b.description)
+            for b in RecordScreen.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        forms = [
+            ("ctrl+s", "Save (settings, the situation editor)"),
+            ("enter", "Choose (a session, a reason to dismiss, tick or untick a need)"),
+            ("escape", "Cancel"),
+        ]
         self.push_screen(
-            HelpScreen([("Everywhere", rows), ("In the plan's columns", plan), ("In a record", detail)])
+            HelpScreen(
+                [
+                    ("Everywhere", rows),
+                    ("In the plan's columns", plan),
+                    ("In a record", detail),
+                    ("In lists and forms", forms),
+                ]
+            )
         )
 
     def open_settings(self) -> None:
