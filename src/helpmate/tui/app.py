@@ -325,7 +325,9 @@ class HelpmateApp(App[None]):
 
             runtime = load_runtime(self.settings, warn_stale=False)
         store = self.store or SessionStore(self.settings.sessions_dir)
-        return Conversation(runtime, store, area=self.area)
+        conversation = Conversation(runtime, store, area=self.area)
+        conversation.warm_up()
+        return conversation
 
     def load_failed(self, exc: HelpmateError) -> None:
         self.problem = exc
