@@ -58,7 +58,10 @@ def find_area(text: str, areas: list[Area]) -> str | None:
 # the worker types. They are shown to the worker (who can correct them) and used by the plan:
 # interests steer the community track; what matters orders the needs.
 
-_CLAUSE = re.compile(r"[.!?;,]\s+|\s+(?:but|though|although|since|because)\s+|\s+-\s+")
+_CLAUSE = re.compile(
+    r"[.!?;,]\s+|\s+(?:but|though|although|since|because)\s+|\s+-\s+|"
+    r"\s+and\s+(?=(?:he|she|they)?\s*(?:loves?|enjoys?|likes?|used\s+to|wants?|would|hopes?|is\s+good)\b)"
+)
 _MATTERS_CLAUSE = re.compile(
     r"\b(?:matters?\s+(?:most\s+)?to|(?:is|are|it'?s)\s+(?:really\s+|very\s+)?important|wants?\s+to|"
     r"would\s+(?:like|love)\s+to|(?:'d|would)\s+like|hopes?\s+to|hoping\s+to|wish(?:es)?\s+(?:to|she|he|they)|"

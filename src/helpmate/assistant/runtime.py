@@ -36,6 +36,11 @@ class Runtime:
                 redact = self.settings.llm.redact and is_remote(self.settings.llm)
         return Engine(self.suggester, situation, composer=composer, redact=redact)
 
+    def warm_up(self) -> None:
+        """Loads the embedding model (it loads on first use: about 5 s with torch on two cores) and
+        runs one suggestion through, so the first real message is answered as fast as the next."""
+        self.suggester.suggest("warm up: lonely since moving here")
+
     @property
     def stale(self) -> bool:
         """True when the library files changed after the index was built."""

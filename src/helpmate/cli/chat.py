@@ -66,7 +66,11 @@ def chat_loop(settings: Settings, area: str | None) -> None:
         if line == "/ack":
             done = engine.acknowledge()
             store.save(session)
-            print(f"  {len(done)} alert(s) acknowledged (saved in the session)" if done else "  no alert to acknowledge")
+            print(
+                f"  {len(done)} alert(s) acknowledged (saved in the session)"
+                if done
+                else "  no alert to acknowledge"
+            )
             continue
         if line.startswith("/export"):
             parts = line.split(maxsplit=1)

@@ -130,9 +130,9 @@ class Conversation:
     def warm_up(self) -> None:
         """Load the embedding model now (it loads on first use: about 5 s with torch on two cores),
         so "Ready" means ready and the first message is answered as fast as the next."""
-        embedder = getattr(self.runtime, "embedder", None)
-        if embedder is not None:
-            embedder.embed(["warm up"])
+        warm_up = getattr(self.runtime, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
 
     def new_session(self) -> Session:
         self.session = self.store.new()
