@@ -43,6 +43,19 @@ def wall(cmd: list[str], env: dict[str, str], runs: int = 5) -> float:
     return round(statistics.median(times), 3)
 
 
+def tui() -> dict:
+    """The terminal app's first paint, ready time and key echo (bench/tui.py; needs tmux)."""
+    if shutil.which("tmux") is None:
+        return {"skipped": "tmux is not installed"}
+    out = subprocess.run(
+        [sys.executable, str(HERE / "tui.py")], capture_output=True, text=True, check=False, env=os.environ
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("bench tui failed")
+    return json.loads(out.stdout)
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="helpmate-bench-"))
     try:
@@ -63,6 +76,7 @@ def main() -> None:
         result["suggest_warm_5_6k"] = phase("latency", str(full), str(work / "home-5k"))
         result["turn_1_5k"] = phase("turn", str(small), str(work / "home-1k"))
         result["quality"] = phase("quality", str(small), str(work / "home-1k"))
+        result["tui"] = tui()
         print(json.dumps(result, indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
