@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpmate.assistant.engine import Engine, Situation, clean_message
+from helpmate.assistant.engine import Engine, Situation, alert_key, clean_message
 from helpmate.assistant.runtime import load_runtime, open_store
 from helpmate.assistant.sessions import SessionStore, export_markdown
 from helpmate.errors import HelpmateError
@@ -153,6 +153,11 @@ def test_a_safeguarding_alert_puts_its_need_first_and_what_matters_comes_next(ru
         "Lonely since the move and struggling with debts. Her partner hit her last night and she is scared."
     )
     assert turn.suggestion.needs[0].need.id == "domestic-abuse" and turn.suggestion.groups[0].urgent
+    engine = Engine(runtime.suggester)
+    needs = engine.turn(
+        "Lonely since the move, behind on the council tax. What matters most to her is making friends."
+    ).suggestion.needs
+    assert needs[0].matters and needs[0].need.id == "loneliness", [(n.need.id, n.matters) for n in needs]
 
 
 def test_worker_edits_stick_and_steer_the_plan(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -207,17 +212,20 @@ def test_acknowledging_an_alert_is_saved_and_a_new_alert_shows_again(runtime) ->
     assert engine.situation.unacknowledged, "a new alert after an acknowledgement must show again"
 
 
-def test_sessions_from_before_these_fields_still_load() -> None:
+def test_sessions_from_before_these_fields_still_load_and_a_later_alert_still_shows() -> None:
+    raised = {"category": "domestic-abuse", "level": "urgent", "evidence": "hit her"}
     old = {
         "messages": ["hello"],
         "excluded_needs": [],
-        "alerts": [],
+        "alerts": [raised],
         "acknowledged": ["domestic-abuse"],
-        "area": None,
     }
     situation = Situation.from_json(old)
     assert situation.messages == ["hello"] and situation.strengths == [] and situation.pinned == []
-    assert situation.is_acknowledged({"category": "domestic-abuse", "evidence": "hit her"})
+    assert situation.is_acknowledged(raised), "the category acknowledged then covers the alert raised then"
+    later = {"category": "domestic-abuse", "level": "urgent", "evidence": "threatened to kill"}
+    situation.alerts.append(later)
+    assert situation.unacknowledged == [later], "a later alert of the same kind must show"
 
 
 def test_what_matters_keeps_its_need_in_the_plan_and_orders_it(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +235,132 @@ def test_what_matters_keeps_its_need_in_the_plan_and_orders_it(runtime) -> None:
         "What matters most to him is getting back to work."
     )
     needs = turn.suggestion.needs
-    mattering = [n.need.id for n in needs if n.matters]
-    assert mattering, [n.need.id for n in needs]
-    first_not_mattering = next(i for i, n in enumerate(needs) if not n.matters)
-    assert all(i < first_not_mattering for i, n in enumerate(needs) if n.matters and not n.urgent)
+    assert "employment" in [n.need.id for n in needs if n.matters], [(n.need.id, n.matters) for n in needs]
+    # Urgent needs (urgency 1: crisis, no food, no home) first, then what matters, then the rest.
+    rank = [(n.need.urgency != 1, not n.matters, n.need.urgency) for n in needs]
+    assert rank == sorted(rank)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "No food in the house and the kids are hungry until Friday.",
+        "No suicidal thoughts when I asked, but he is very low and lonely since his wife died.",
+        "Not sleeping, not eating properly since the eviction notice.",
+    ],
+)
+def test_a_situation_that_opens_with_no_is_not_a_correction(runtime, message: str) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    turn = engine.turn(message)
+    assert turn.corrected == [] and engine.situation.messages == [message]
+    assert engine.situation.excluded_needs == []
+
+
+def test_a_correction_keeps_the_rest_of_the_message_and_never_outweighs_an_alert(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("Very low since the redundancy, can't see the point, struggling with money.")
+    turn = engine.turn("not mental health, he is just worried about money and loves fishing")
+    assert turn.corrected == ["mental-health"]
+    assert engine.situation.messages[-1] == "he is just worried about money and loves fishing"
+    assert any("fishing" in s for s in engine.situation.strengths)
+    engine.turn("not suicide-crisis")
+    later = engine.turn("He told me today he is planning to kill himself this weekend.")
+    assert [a["category"] for a in later.new_alerts] == ["suicide-self-harm"]
+    assert later.suggestion.needs[0].need.id == "suicide-crisis", "an alert brings its help back"
+    assert later.suggestion.groups[0].urgent and later.suggestion.groups[0].services
+
+
+def test_the_newest_words_count_when_the_conversation_grows_long(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("He is lonely since his wife died and misses the allotment. " * 80)  # a long first paste
+    turn = engine.turn("Now he is gambling online every night and owes thousands on credit cards.")
+    assert {"gambling", "debt"} & {n.need.id for n in turn.suggestion.needs}
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("He is 2 weeks behind on rent.", None),
+        ("She is 3 months pregnant and scared.", None),
+        ("He's 6 years behind on his tax return.", None),
+        ("She is 45 and wants to get back to work.", 45),
+        ("Mr Davies, 84, lives alone.", 84),
+    ],
+)
+def test_durations_are_not_read_as_ages(text: str, age: int | None) -> None:
+    from helpmate.assistant.facts import find_age
+
+    assert find_age(text) == age
+
+
+def test_a_risk_is_never_read_as_what_matters_or_a_strength(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("She says she wants to die. She would like to see her grandchildren more.")
+    assert not any("die" in m for m in engine.situation.what_matters + engine.situation.strengths)
+    assert any("grandchildren" in m for m in engine.situation.what_matters)
+
+
+def test_the_citizens_copy_leaves_out_help_for_a_safeguarding_concern(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = SessionStore(tmp_path / "sessions")
+    session = store.new()
+    engine = Engine(runtime.suggester, session.situation)
+    store.record_turn(
+        session, engine.turn("Her partner hit her last night. She is lonely and behind on the rent.")
+    )
+    plan = engine.plan()
+    abuse = [h.record for g in plan.groups if g.urgent for h in g.services + g.community]
+    assert abuse, "the worker's plan has help for the concern"
+    worker = export_markdown(session, plan)
+    citizen = export_markdown(session, plan, citizen=True)
+    assert all(r.name in worker for r in abuse) and "leaves out the help" in worker
+    assert not any(r.name in citizen for r in abuse)
+    assert "domestic" not in citizen.lower() and "refuge" not in citizen.lower()
+
+
+def test_an_alert_reaches_the_worker_even_when_planning_fails(
+    runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("index went away")
+
+    monkeypatch.setattr(runtime.suggester, "suggest", broken)
+    turn = engine.turn("Her partner hit her last night.")
+    assert turn.error and "index went away" in turn.error
+    assert (
+        turn.reply.startswith("SAFEGUARDING URGENT: domestic-abuse")
+        and "the alerts above stand" in turn.reply
+    )
+    assert engine.situation.unacknowledged and turn.suggestion.safeguarding
+
+
+def test_a_composer_that_raises_falls_back_to_helpmates_reply(runtime) -> None:  # type: ignore[no-untyped-def]
+    class Broken:
+        def compose(self, plan: object, on_token: object = None) -> None:
+            raise ValueError("bad composer")
+
+    engine = Engine(runtime.suggester, composer=Broken())
+    turn = engine.turn("Her partner hit her last night and she is lonely.")
+    assert turn.reply.startswith("SAFEGUARDING URGENT") and "language model failed" in turn.reply
+    assert "I understood" in turn.reply
+
+
+def test_acknowledging_covers_only_the_alerts_the_worker_saw(runtime) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine(runtime.suggester)
+    engine.turn("Her partner hit her last night.")
+    seen = [alert_key(a) for a in engine.situation.unacknowledged]
+    engine.turn("She said she wants to die.")  # raised while the worker was looking at the first
+    assert engine.acknowledge(seen) == seen
+    assert [a["category"] for a in engine.situation.unacknowledged] == ["suicide-self-harm"]
+
+
+def test_damaged_session_files_of_any_shape_are_skipped_in_the_list(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "sessions")
+    good = store.new()
+    store.save(good)
+    for name, text in (("a", "{}"), ("b", "[]"), ("c", "not json"), ("d", '{"id": 1, "situation": 3}')):
+        (tmp_path / "sessions" / f"{name}.json").write_text(text)
+    assert [s.id for s in store.list()] == [good.id]
+    with pytest.raises(HelpmateError):
+        store.load("a")

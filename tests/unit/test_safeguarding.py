@@ -8,6 +8,9 @@ from helpmate.assistant.safeguarding import Routes, detect
 from tests.conftest import SAMPLE
 
 RISKS = [
+    # A negation in one clause must not reach a risk said in the next.
+    ("She doesn't eat much, and says she wants to die", "suicide-self-harm", "urgent"),
+    ("Not eating, not sleeping, says she wants to die", "suicide-self-harm", "urgent"),
     ("He told me he's been thinking about ending it all.", "suicide-self-harm", "urgent"),
     ("Her mum says she wants to die and has been stockpiling her tablets.", "suicide-self-harm", "urgent"),
     ("Says everyone would be better off without him.", "suicide-self-harm", "urgent"),

@@ -10,8 +10,9 @@ This module never imports Textual; the chat front ends only call ``Engine.turn``
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from helpmate.knowledge.text import looks_like_instructions, one_line
 _CORRECTION = re.compile(
     r"^\s*(?:actually[, ]+)?(?:it'?s\s+)?(?:not|no)\s+(?P<what>[\w\s'-]+?)(?:[,.;:]|$)", re.I
 )
+_TRAILING = re.compile(r"\s+(?:then|after\s+all|needs?|issues?|problems?|please)$")
 MAX_MESSAGE = 100_000
 
 
@@ -57,16 +59,23 @@ class Situation:
     def from_json(cls, data: dict[str, Any]) -> Situation:
         """Reads sessions saved by this and earlier versions (missing fields start empty)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        situation = cls(**known)
+        # Earlier versions acknowledged a whole category; that covers the alerts raised by then,
+        # never a later alert of the same kind.
+        categories = [a for a in situation.acknowledged if ": " not in a]
+        if categories:
+            situation.acknowledged = [a for a in situation.acknowledged if ": " in a] + [
+                alert_key(alert) for alert in situation.alerts if alert["category"] in categories
+            ]
+        return situation
 
     def profile(self) -> Profile:
         return Profile(list(self.what_matters), list(self.strengths), dict(self.facts))
 
     def is_acknowledged(self, alert: dict[str, Any]) -> bool:
         """Acknowledged alerts are kept by category and the words that raised them, so a new alert
-        of the same kind later in the conversation shows again (sessions of earlier versions kept
-        the category alone)."""
-        return alert_key(alert) in self.acknowledged or alert["category"] in self.acknowledged
+        of the same kind later in the conversation shows again."""
+        return alert_key(alert) in self.acknowledged
 
     @property
     def unacknowledged(self) -> list[dict[str, Any]]:
@@ -84,6 +93,8 @@ class Turn:
     new_alerts: list[dict[str, Any]]
     corrected: list[str]
     reply: str
+    error: str = ""
+    """What went wrong after safeguarding, when the plan could not be built (empty when fine)."""
 
 
 def clean_message(text: str) -> str:
@@ -122,13 +133,16 @@ class Engine:
         }
 
     def corrections(self, message: str) -> list[str]:
+        """The needs a correction such as "not bereavement, her sister is alive" takes away.
+
+        Only a message that opens by naming a need (its id or label, nothing more) is a correction:
+        "No food in the house" or "no suicidal thoughts when I asked, but..." are situations.
+        """
         match = _CORRECTION.match(message)
         if not match:
             return []
-        what = match.group("what").strip().lower()
-        return [
-            nid for nid, names in self._labels.items() if any(what == n or what.startswith(n) for n in names)
-        ]
+        what = _TRAILING.sub("", match.group("what").strip().lower())
+        return [nid for nid, names in self._labels.items() if what in names]
 
     def turn(self, text: str, on_token: Callable[[str], None] | None = None) -> Turn:
         message = clean_message(text)
@@ -145,13 +159,33 @@ class Engine:
         for need_id in corrected:
             if need_id not in self.situation.excluded_needs:
                 self.situation.excluded_needs.append(need_id)
-        if message and not corrected:
-            self.situation.messages.append(message)
-            self._read(message)
-        suggestion = self.plan()
+        # What follows a correction ("not bereavement, her sister is alive") is still news.
+        rest = message.split(",", 1)[1].strip() if corrected and "," in message else ""
+        said = rest if corrected else message
+        if said:
+            self.situation.messages.append(said)
+            self._read(said, new_alerts)
+        try:
+            suggestion = self.plan()
+        except HelpmateError:
+            raise
+        except Exception as exc:  # the alert above must reach the worker whatever failed after it
+            if os.environ.get("HELPMATE_DEBUG") == "1":
+                raise
+            error = f"helpmate could not build the plan ({type(exc).__name__}: {one_line(str(exc), 120)})"
+            reply = "\n".join([*alert_lines(new_alerts), error + "; the alerts above stand."])
+            empty = Suggestion(
+                [], [], [], [], self.situation.area, None, list(self.situation.alerts), message
+            )
+            return Turn(message, empty, new_alerts, corrected, reply, error)
         reply = compose(suggestion, self.situation, new_alerts)
         if self.composer is not None and self.situation.messages:
-            reply = self._model_reply(suggestion, new_alerts, reply, on_token)
+            try:
+                reply = self._model_reply(suggestion, new_alerts, reply, on_token)
+            except Exception as exc:  # a composer must never cost the worker a reply
+                reply += (
+                    f"\n(The language model failed ({type(exc).__name__}); this is helpmate's own reply.)"
+                )
         return Turn(message, suggestion, new_alerts, corrected, reply)
 
     def _model_reply(
@@ -165,7 +199,10 @@ class Engine:
         from helpmate.assistant.llm.composer import GroundRecord, PlanData
         from helpmate.assistant.redact import Redactor
 
-        hits = suggestion.services + suggestion.community
+        # The model sees the plan the worker sees: every record under every need, pinned ones too.
+        services = [h for g in suggestion.groups for h in g.services] or suggestion.services
+        community = [h for g in suggestion.groups for h in g.community] or suggestion.community
+        hits = services + community
         records = [
             GroundRecord(
                 h.record.id,
@@ -191,8 +228,8 @@ class Engine:
                 {"category": a["category"], "level": a["level"], "evidence": ""}
                 for a in suggestion.safeguarding
             ],
-            services=records[: len(suggestion.services)],
-            community=records[len(suggestion.services) :],
+            services=records[: len(services)],
+            community=records[len(services) :],
             questions=suggestion.questions,
             fallback_reply=fallback,
         )
@@ -202,9 +239,10 @@ class Engine:
         text = Redactor.restore(result.text, self.redaction_map) if self.redact else result.text
         return "\n".join(part for part in ("\n".join(alert_lines(new_alerts)), text, result.notice) if part)
 
-    def _read(self, message: str) -> None:
-        """Adds what this message says about the person to the situation (never removes)."""
-        found = read_profile(message, self.suggester.index.areas)
+    def _read(self, message: str, alerts: list[dict[str, Any]]) -> None:
+        """Adds what this message says about the person to the situation (never removes). A clause
+        that raised an alert ("wants to die") is a risk, never something that matters or a strength."""
+        found = read_profile(message, self.suggester.index.areas, skip=[a["evidence"] for a in alerts])
         situation = self.situation
         for item in found.what_matters:
             if item not in situation.what_matters:
@@ -301,9 +339,11 @@ class Engine:
         self.situation.dismissed[record_id] = " ".join(reason.split())[:300] or "no reason given"
         return self.plan()
 
-    def acknowledge(self) -> list[str]:
-        """The worker has seen every alert raised so far; returns what was acknowledged now."""
-        new = [alert_key(a) for a in self.situation.unacknowledged]
+    def acknowledge(self, keys: Collection[str] | None = None) -> list[str]:
+        """The worker has seen these alerts (``alert_key`` of each; all pending ones when None):
+        an alert raised after the worker looked stays pending. Returns what was acknowledged."""
+        pending = [alert_key(a) for a in self.situation.unacknowledged]
+        new = pending if keys is None else [k for k in pending if k in set(keys)]
         self.situation.acknowledged += new
         return new
 

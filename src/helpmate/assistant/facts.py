@@ -7,12 +7,19 @@ from dataclasses import dataclass, field
 
 from helpmate.knowledge.records import Area
 
+# "He is 2 weeks behind on rent", "she is 3 months pregnant": numbers that are not ages.
+_NOT_AN_AGE = (
+    r"(?!\s*(?:-\s*)?(?:days?|weeks?|months?|hours?|minutes?|years?\s+(?!old)|behind|pregnant|in\s+arrears|"
+    r"%|pounds?|quid|grand|k\b|times?|miles?|stone|kg|feet|foot|ft|o'?clock|am\b|pm\b))"
+)
 _AGE_PATTERNS = [
     re.compile(r"\b(?:aged?|age)\s+(\d{1,3})\b", re.I),
     re.compile(r"\b(\d{1,3})\s*(?:-|\s)?(?:years?|yrs?)(?:\s*|-)old\b", re.I),
     re.compile(r"\b(\d{1,3})\s*(?:yo|y/o)\b", re.I),
-    re.compile(r"\b(?:he|she|they|who)(?:'s| is| are)\s+(\d{1,3})\b", re.I),
-    re.compile(r"\b(?:man|woman|lad|girl|boy|gentleman|lady|mum|dad|person),?\s+(\d{1,3})\b", re.I),
+    re.compile(rf"\b(?:he|she|they|who)(?:'s| is| are)\s+(\d{{1,3}})\b{_NOT_AN_AGE}", re.I),
+    re.compile(
+        rf"\b(?:man|woman|lad|girl|boy|gentleman|lady|mum|dad|person),?\s+(\d{{1,3}})\b{_NOT_AN_AGE}", re.I
+    ),
     # "Mr Davies, 84, lives ..." - only near the start, where workers introduce the person.
     re.compile(r"^.{0,60}?[,(]\s*(\d{2})\s*(?:[,.)]|$|\s+(?:and|who|with|from|in|lives|living)\b)", re.I),
 ]
@@ -131,10 +138,14 @@ def _short(text: str, words: int = 14) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-def read_profile(text: str, areas: list[Area] | None = None) -> Profile:
-    """What the text says about what matters, strengths and interests, and the facts of a life."""
+def read_profile(text: str, areas: list[Area] | None = None, skip: list[str] | None = None) -> Profile:
+    """What the text says about what matters, strengths and interests, and the facts of a life.
+    Clauses holding any of ``skip`` (the words that raised a safeguarding alert) are left out."""
     profile = Profile()
+    risky = [s.lower() for s in skip or [] if s.strip()]
     for clause in clauses(text):
+        if any(r in clause.lower() for r in risky):
+            continue
         for pattern, found in (
             (_MATTERS_CLAUSE, profile.what_matters),
             (_STRENGTH_CLAUSE, profile.strengths),
@@ -148,7 +159,7 @@ def read_profile(text: str, areas: list[Area] | None = None) -> Profile:
         profile.facts["age"] = str(age)
     household = [m.group(0).strip() for m in _HOUSEHOLD.finditer(text)]
     if household:
-        profile.facts["household"] = "; ".join(dict.fromkeys(h.lower() for h in household))
+        profile.facts["household"] = ", ".join(dict.fromkeys(h.lower() for h in household))
     carer = _CARER.search(text)
     cared_for = _CARED_FOR.search(text)
     if carer:

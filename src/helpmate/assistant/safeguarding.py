@@ -192,7 +192,12 @@ RULES: list[tuple[str, str, str]] = [
 ]
 _COMPILED = [(cat, level, re.compile(pattern)) for cat, level, pattern in RULES]
 
-_CLAUSE = re.compile(r"(?<=[.!?;])\s+|\s+but\s+|,\s+(?=(?:and\s+)?(?:she|he|they|i|now|since)\b)")
+# Clauses, so that a negation in one ("she doesn't eat much") never reaches a risk said in the
+# next (", and says she wants to die").
+_CLAUSE = re.compile(
+    r"(?<=[.!?;])\s+|\s+but\s+|,\s+(?=(?:and\s+)?(?:she|he|they|i|now|since|says|said|tells|told|keeps|"
+    r"mentioned|talks|talked|admits|admitted|disclosed)\b)"
+)
 _NEGATION = re.compile(
     r"\b(?:no|not|never|denies|denied|deny|without|nothing|none|isn'?t|wasn'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|"
     r"don'?t|won'?t|ruled\s+out|no\s+longer|no\s+sign\s+of|no\s+thoughts?\s+of|no\s+concerns?\s+about)\b"

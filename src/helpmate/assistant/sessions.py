@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from helpmate.assistant.engine import Situation, Turn
-from helpmate.assistant.suggest import Suggestion
+from helpmate.assistant.suggest import ALERT_NEEDS, Suggestion
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.library import atomic_write
 from helpmate.knowledge.records import Record
@@ -79,9 +79,15 @@ class SessionStore:
             ) from exc
         except ValueError as exc:
             raise HelpmateError(f"{path}: the session file is damaged") from exc
-        return Session(
-            data["id"], data["created"], Situation.from_json(data["situation"]), data.get("turns", [])
-        )
+        try:
+            return Session(
+                str(data["id"]),
+                str(data["created"]),
+                Situation.from_json(data["situation"]),
+                list(data.get("turns", [])),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise HelpmateError(f"{path}: the session file is damaged ({type(exc).__name__})") from exc
 
     def list(self) -> list[Session]:
         sessions = []
@@ -117,10 +123,15 @@ def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = Fa
     """The worker's plan (situation, alerts, plan per need with contacts and how to refer, open
     questions), or a plain-language version to give to the citizen."""
     situation = session.situation
+    # Help for a safeguarding concern (a refuge, a crisis team) is left out of the citizen's copy:
+    # a paper found at home can put the person at risk. The worker's copy says so.
+    risky = {nid for a in situation.alerts for nid in ALERT_NEEDS.get(a["category"], ())}
     if citizen:
         lines = ["# Your plan", "", "Here are some places that could help, and how to get in touch.", ""]
         for group in suggestion.groups:
-            hits = group.services + group.community
+            if group.urgent or group.need_id in risky:
+                continue
+            hits = [h for h in group.services + group.community if not risky & set(h.record.all_needs())]
             if not hits:
                 continue
             if group.need_id:
@@ -153,6 +164,10 @@ def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = Fa
             )
             route = alert.get("route") or {}
             lines += [f"  - {step}" for step in route.get("steps", [])]
+        lines += [
+            "",
+            "The citizen's copy leaves out the help for these concerns: share it in person, when it is safe.",
+        ]
     lines += ["", "## Plan", ""]
     for group in suggestion.groups:
         lines += [f"### {group.label}" + (" (safeguarding)" if group.urgent else ""), ""]

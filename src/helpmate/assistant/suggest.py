@@ -198,7 +198,7 @@ class Suggestion:
 def segments(text: str) -> list[str]:
     parts = [p.strip(" ,.;") for p in _SPLIT.split(text) if p]
     parts = [p for p in parts if len(p.split()) >= 2]
-    return parts[:8] if len(parts) > 1 else []
+    return parts[-8:] if len(parts) > 1 else []
 
 
 class Suggester:
@@ -306,7 +306,8 @@ class Suggester:
         ``add_needs`` are needs the worker added by hand, ``exclude_records`` the suggestions they
         dismissed, ``pinned`` the ones they keep in the plan whatever else changes.
         """
-        text = " ".join(text.split())[:MAX_TEXT]
+        # The newest words count most: a long conversation keeps its latest part.
+        text = " ".join(text.split())[-MAX_TEXT:]
         area = area or find_area(text, self.index.areas) or self.only_area
         # Safeguarding first, before anything else can fail or take time.
         if alerts is None:
@@ -348,7 +349,8 @@ class Suggester:
         from_alerts = [
             ALERT_NEEDS[a["category"]][0] for a in alerts if ALERT_NEEDS.get(a.get("category", ""))
         ]
-        needs += self._worker_needs([n for n in from_alerts if n not in excluded], needs, ALERT_EVIDENCE)
+        # An alert always brings its help, whatever the worker corrected earlier.
+        needs += self._worker_needs(from_alerts, needs, ALERT_EVIDENCE)
         needs += self._worker_needs(add_needs, needs)
         query = vectors[n_text] if current else vectors[0]
         terms = tokenize(current or text)
@@ -411,13 +413,16 @@ class Suggester:
     def order_needs(
         self, needs: list[NeedScore], alerts: list[dict[str, Any]], matters: set[str]
     ) -> list[NeedScore]:
-        """Needs tied to a safeguarding alert first, then what matters to the person, then urgency
-        (from the taxonomy), then how strongly the situation points at them."""
+        """Needs tied to a safeguarding alert first, then urgent needs (crisis, no food, no home:
+        urgency 1 in the taxonomy), then what matters to the person, then the rest by urgency,
+        then by how strongly the situation points at them."""
         alert_needs = {nid for a in alerts for nid in ALERT_NEEDS.get(a.get("category", ""), ())}
         for n in needs:
             n.urgent = n.need.id in alert_needs
             n.matters = n.need.id in matters
-        return sorted(needs, key=lambda n: (not n.urgent, not n.matters, n.need.urgency, -n.score))
+        return sorted(
+            needs, key=lambda n: (not n.urgent, n.need.urgency != 1, not n.matters, n.need.urgency, -n.score)
+        )
 
     def matters_needs(self, matter_vecs: np.ndarray, among: Collection[str]) -> set[str]:
         """The needs (of those found, ``among``) that what matters to the person speaks of: for each
