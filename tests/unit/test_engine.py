@@ -364,3 +364,9 @@ def test_damaged_session_files_of_any_shape_are_skipped_in_the_list(tmp_path: Pa
     assert [s.id for s in store.list()] == [good.id]
     with pytest.raises(HelpmateError):
         store.load("a")
+
+
+def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:  # type: ignore[no-untyped-def]
+    turn = Engine(runtime.suggester).turn("He said everyone would be better off without him.")
+    route = turn.new_alerts[0]["route"]
+    assert "01632" in " ".join([route.get("urgent", ""), *route.get("steps", [])]), route

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpmate.assistant.facts import Profile, read_profile
+from helpmate.assistant.facts import Profile, find_area, read_profile
 from helpmate.assistant.suggest import Suggester, Suggestion
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.records import Record
@@ -146,6 +146,9 @@ class Engine:
 
     def turn(self, text: str, on_token: Callable[[str], None] | None = None) -> Turn:
         message = clean_message(text)
+        # The area first, so that an alert on the first message already carries the local route.
+        if self.situation.area is None:
+            self.situation.area = find_area(message, self.suggester.index.areas) or self.suggester.only_area
         # Safeguarding first: on this message alone, before the plan is rebuilt.
         new_alerts = (
             [a.to_json() for a in self.suggester.routes.alerts(message, self.situation.area)]
