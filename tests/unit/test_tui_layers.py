@@ -59,6 +59,32 @@ def test_the_tui_imports_only_the_layers_it_may() -> None:
                         assert alias.name.startswith(allowed), f"{path.name} imports {alias.name}"
 
 
+@pytest.mark.parametrize("name", ["widgets.py", "screens.py"])
+def test_widgets_and_screens_import_no_engine(name: str) -> None:
+    """Widgets and screens draw plain data: they import only the app's own modules and the record
+    model (and Textual, Rich, the standard library), never ``helpmate.assistant``."""
+    import ast
+
+    path = Path(__file__).resolve().parents[2] / "src" / "helpmate" / "tui" / name
+    allowed = ("helpmate.tui", "helpmate.knowledge.records")
+    for node in ast.walk(ast.parse(path.read_text())):
+        modules = (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
+        for module in modules:
+            top = module.split(".")[0]
+            if top == "helpmate":
+                assert module.startswith(allowed), f"{name} imports {module}"
+            else:
+                assert top in ("textual", "rich", "__future__") or top in sys.stdlib_module_names, (
+                    f"{name} imports {module}"
+                )
+
+
 def test_the_config_writer_keeps_other_settings(tmp_path: Path) -> None:
     from helpmate.tui.config import read_theme, save_settings
 

@@ -45,6 +45,17 @@ def test_alert_and_plan(snap_compare: Any, scripted: ScriptedRuntime, size: tupl
     assert snap_compare(app_for(scripted), terminal_size=size, run_before=run_before)
 
 
+def test_two_alerts(snap_compare: Any, scripted: ScriptedRuntime) -> None:
+    """At 80x24 each alert has its line (newest first, with the count), the routes below."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await say(pilot, ABUSE)
+        await say(pilot, "She said she wants to die.")
+
+    assert snap_compare(app_for(scripted), terminal_size=(80, 24), run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_plan_without_alert(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:

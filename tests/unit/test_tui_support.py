@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +19,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from helpmate.assistant.engine import Situation, Turn
+from helpmate.assistant.engine import Situation, Turn, alert_key
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
 from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.index.builder import build_index
@@ -187,6 +187,19 @@ SCRIPTED_ALERT = {
         ],
     },
 }
+SCRIPTED_SECOND_ALERT = {
+    "category": "suicide-self-harm",
+    "level": "urgent",
+    "evidence": "wants to die",
+    "route": {
+        "urgent": "If life is at risk now, call 999; stay with them.",
+        "steps": [
+            "Ask directly about suicide: it does not put the idea in their head.",
+            "Samaritans are there day and night on 116 123.",
+            "Tell your safeguarding lead today.",
+        ],
+    },
+}
 PLAN = {  # need -> (services, community)
     "domestic-abuse": (["svc-refuge"], ["com-safe"]),
     "loneliness": (["svc-link"], ["com-shed", "com-garden"]),
@@ -232,28 +245,46 @@ class ScriptedSuggestion:
 
 
 class ScriptedEngine:
-    """Needs from words in the messages; a fixed plan for them; an alert when someone was hit."""
+    """Needs from words in the messages; a fixed plan for them; an alert when someone was hit.
+
+    It has the real engine's interface (``test_the_scripted_engine_has_the_real_interface``
+    compares the signatures), and keeps everything in the situation as the real one does, so a
+    renamed engine method fails the tests instead of being papered over in the app."""
 
     def __init__(self, situation: Situation | None = None) -> None:
         self.situation = situation or Situation()
         self.by_id = {r.id: r for r in SCRIPTED_RECORDS}
 
     def plan(self) -> ScriptedSuggestion:
-        said = " ".join(self.situation.messages).lower()
+        situation = self.situation
+        said = " ".join(situation.messages).lower()
         words = {"domestic-abuse": "hit", "loneliness": "lonely", "debt": "debt"}
         needs = [
-            n for n in SCRIPTED_NEEDS if words[n.id] in said and n.id not in self.situation.excluded_needs
+            n
+            for n in SCRIPTED_NEEDS
+            if (words[n.id] in said or n.id in situation.added_needs) and n.id not in situation.excluded_needs
         ]
+
+        def hits(ids: list[str], need_id: str) -> list[ScriptedHit]:
+            return [ScriptedHit(self.by_id[i], 1.0, need_id) for i in ids if i not in situation.dismissed]
+
         groups = [
             ScriptedGroup(
                 n.id,
                 n.label,
-                [ScriptedHit(self.by_id[i], 1.0, n.id) for i in PLAN[n.id][0]],
-                [ScriptedHit(self.by_id[i], 1.0, n.id) for i in PLAN[n.id][1]],
+                hits(PLAN[n.id][0], n.id),
+                hits(PLAN[n.id][1], n.id),
                 urgent=n.id == "domestic-abuse",
             )
             for n in needs
         ]
+        shown = {h.record.id for g in groups for h in g.services + g.community}
+        for record_id in situation.pinned:
+            if record_id not in shown:
+                hit = ScriptedHit(self.by_id[record_id], 0.0, None)
+                pinned = ScriptedGroup(None, "Also close to what was said", [], [])
+                (pinned.services if hit.record.track == "service" else pinned.community).append(hit)
+                groups.append(pinned)
         questions = ["Roughly how old are they?", "What matters most to them right now?"] if needs else []
         return ScriptedSuggestion(
             [ScriptedNeed(n, 1.0) for n in needs],
@@ -261,18 +292,59 @@ class ScriptedEngine:
             [h for g in groups for h in g.community],
             questions,
             groups,
-            list(self.situation.alerts),
+            list(situation.alerts),
         )
 
-    def turn(self, text: str, on_token: Any = None) -> Turn:
-        new = (
-            [SCRIPTED_ALERT] if "hit" in text.lower() and SCRIPTED_ALERT not in self.situation.alerts else []
-        )
+    def turn(self, text: str, on_token: Callable[[str], None] | None = None) -> Turn:
+        heard = {"hit": SCRIPTED_ALERT, "wants to die": SCRIPTED_SECOND_ALERT}
+        new = [
+            alert
+            for word, alert in heard.items()
+            if word in text.lower() and alert not in self.situation.alerts
+        ]
         self.situation.alerts.extend(new)
         self.situation.messages.append(text)
         suggestion = self.plan()
         reply = "I understood: " + "; ".join(n.need.label.lower() for n in suggestion.needs) + "."
         return Turn(text, suggestion, new, [], reply)  # type: ignore[arg-type]
+
+    def edit(self, name: str, values: list[str] | dict[str, str]) -> ScriptedSuggestion:
+        situation = self.situation
+        if name == "facts":
+            assert isinstance(values, dict)
+            situation.facts = dict(values)
+        elif name == "needs":
+            current = {n.need.id for n in self.plan().needs}
+            situation.excluded_needs = sorted(
+                (set(situation.excluded_needs) | (current - set(values))) - set(values)
+            )
+            situation.added_needs = [v for v in values if v not in current]
+        else:
+            setattr(situation, name, list(values))
+        if name not in situation.edited:
+            situation.edited.append(name)
+        return self.plan()
+
+    def pin(self, record_id: str) -> ScriptedSuggestion:
+        self.situation.dismissed.pop(record_id, None)
+        if record_id not in self.situation.pinned:
+            self.situation.pinned.append(record_id)
+        return self.plan()
+
+    def dismiss(self, record_id: str, reason: str = "") -> ScriptedSuggestion:
+        if record_id in self.situation.pinned:
+            self.situation.pinned.remove(record_id)
+        self.situation.dismissed[record_id] = reason or "no reason given"
+        return self.plan()
+
+    def acknowledge(self, keys: Collection[str] | None = None) -> list[str]:
+        pending = [alert_key(a) for a in self.situation.unacknowledged]
+        new = pending if keys is None else [k for k in pending if k in set(keys)]
+        self.situation.acknowledged += new
+        return new
+
+    def record(self, record_id: str) -> Record | None:
+        return self.by_id.get(record_id)
 
 
 class ScriptedRuntime:
@@ -290,6 +362,9 @@ class ScriptedRuntime:
 
     def engine(self, situation: Situation | None = None) -> ScriptedEngine:
         return ScriptedEngine(situation)
+
+    def warm_up(self) -> None:
+        pass
 
 
 @pytest.fixture

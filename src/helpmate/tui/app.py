@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 import threading
+import traceback
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,8 +46,8 @@ from helpmate.tui.widgets import AlertBanner, ChatLog, MessageInput, PlanColumn,
 
 if TYPE_CHECKING:
     from helpmate.assistant.runtime import Runtime
-    from helpmate.assistant.sessions import SessionStore
-    from helpmate.tui.conversation import Conversation, Group, SituationView
+    from helpmate.assistant.sessions import Session, SessionStore
+    from helpmate.tui.conversation import AlertView, Conversation, Group, SituationView
 
 WELCOME = (
     "Tell me about the person: what is going on, what matters to them, what they enjoy. "
@@ -73,7 +75,7 @@ class View:
         }
         self.pinned = set(conversation.pinned)
         self.situation: SituationView = conversation.situation_view()
-        self.alerts = conversation.pending_alerts()
+        self.alerts: list[AlertView] = conversation.pending_alerts()
         self.session_id = conversation.session.id
 
 
@@ -101,6 +103,7 @@ class MainScreen(Screen[None]):
         Binding("c", "copy", "Copy contact", id="plan.copy"),
         Binding("f1", "help", "Help", id="main.help", priority=True),
         Binding("ctrl+g", "acknowledge", "Acknowledge alert", id="main.acknowledge", priority=True),
+        Binding("f4", "focus_alerts", "Alert routes", id="main.alerts", priority=True),
         Binding("ctrl+s", "export", "Export", id="main.export", priority=True),
         Binding("ctrl+r", "edit_situation", "Edit situation", id="main.edit", priority=True),
         # A browser keeps ctrl+n and ctrl+t for itself (helpmate serve): f2 and f3 do the same.
@@ -142,7 +145,7 @@ class MainScreen(Screen[None]):
             return isinstance(self.focused, PlanColumn)
         if action == "rebuild":
             return app.can_rebuild
-        if action == "acknowledge":
+        if action in ("acknowledge", "focus_alerts"):
             return True if app.has_alerts else None
         return True
 
@@ -177,6 +180,9 @@ class MainScreen(Screen[None]):
 
     def action_focus_plan(self) -> None:
         self.query_one("#services", PlanColumn).focus()
+
+    def action_focus_alerts(self) -> None:
+        self.query_one("#alert-routes").focus()
 
     def action_focus_input(self) -> None:
         self.query_one(MessageInput).focus()
@@ -241,7 +247,11 @@ class HelpmateApp(App[None]):
         self.can_rebuild = False
         self.has_alerts = False
         self.busy = 0
-        self._lock = threading.Lock()
+        self.view: View | None = None
+        """What the main screen shows now (the record detail reads its reasons from it)."""
+        self._jobs: deque[Callable[[], None]] = deque()
+        self._jobs_lock = threading.Lock()
+        self._draining = False
         self._waiting: list[str] = []
         config = read_config_safely()
         tui = config.get("tui", {}) if isinstance(config.get("tui"), dict) else {}
@@ -301,33 +311,74 @@ class HelpmateApp(App[None]):
     def problem_to_chat(self, text: str) -> None:
         self.main_screen.query_one(ChatLog).add(text, "problem")
 
+    def describe(self, exc: BaseException) -> str:
+        """A failure in words; a bug's traceback too with HELPMATE_DEBUG=1, for a bug report."""
+        if isinstance(exc, HelpmateError):
+            return str(exc)
+        what = f"{type(exc).__name__}: {exc}"
+        if self.settings.debug:
+            what += "\n" + "".join(traceback.format_exception(exc))
+        return what
+
+    # ------------------------------------------------------------------ the engine queue
+
+    def _enqueue(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the engine worker after every job asked for before it (first in, first
+        out: messages are answered in the order they were sent). Called on the UI thread; the
+        input is never blocked, and one thread worker runs while there is work."""
+        with self._jobs_lock:
+            self._jobs.append(job)
+            if self._draining:
+                return
+            self._draining = True
+        self._drain()
+
+    @work(thread=True, group="engine")
+    def _drain(self) -> None:
+        while True:
+            with self._jobs_lock:
+                if not self._jobs:
+                    self._draining = False
+                    return
+                job = self._jobs.popleft()
+            try:
+                job()
+            except Exception as exc:  # each job reports its own failures; this is a last resort
+                what = self.describe(exc)
+                self.call_from_thread(self.problem_to_chat, f"Something went wrong: {what}")
+                self.call_from_thread(self._end, f"Failed: {what.splitlines()[0]}", problem=True)
+
     # ------------------------------------------------------------------ loading
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            conversation = self.build_conversation()
+            conversation = self.build_conversation(self.load_runtime())
         except HelpmateError as exc:
             self.call_from_thread(self.load_failed, exc)
         except Exception as exc:  # a bug or an environment problem: say it, stay up
-            self.call_from_thread(self.load_failed, HelpmateError(f"{type(exc).__name__}: {exc}"))
+            self.call_from_thread(self.load_failed, HelpmateError(self.describe(exc)))
         else:
             self.call_from_thread(self.loaded, conversation)
 
-    def build_conversation(self) -> Conversation:
-        from helpmate.assistant.sessions import SessionStore
-        from helpmate.tui.conversation import Conversation
-
+    def load_runtime(self) -> Runtime:
+        """The index and the embedding model, warmed up (seconds: in a worker)."""
         if self.loader is not None:
             runtime = self.loader(self.settings)
         else:
             from helpmate.assistant.runtime import load_runtime
 
             runtime = load_runtime(self.settings, warn_stale=False)
-        store = self.store or SessionStore(self.settings.sessions_dir)
-        conversation = Conversation(runtime, store, area=self.area)
-        conversation.warm_up()
-        return conversation
+        runtime.warm_up()
+        return runtime
+
+    def build_conversation(self, runtime: Runtime, session: Session | None = None) -> Conversation:
+        from helpmate.assistant.sessions import SessionStore
+        from helpmate.tui.conversation import Conversation
+
+        if self.store is None:
+            self.store = SessionStore(self.settings.sessions_dir)
+        return Conversation(runtime, self.store, area=self.area, session=session)
 
     def load_failed(self, exc: HelpmateError) -> None:
         self.problem = exc
@@ -340,12 +391,16 @@ class HelpmateApp(App[None]):
         )
         self.set_status(f"Not ready: {exc.message} (ctrl+b rebuilds the index)", problem=True)
 
-    def loaded(self, conversation: Conversation) -> None:
+    def loaded(self, conversation: Conversation, view: View | None = None) -> None:
+        """A conversation is ready: the first one, or the same session over a rebuilt index
+        (then ``view`` is what it shows now)."""
         self.conversation = conversation
         self.problem = None
         runtime = conversation.runtime
         self.can_rebuild = False
         self.sub_title = conversation.session.id
+        if view is not None:
+            self.show_view(view)
         notes = []
         if not runtime.index.records:
             notes.append(
@@ -362,14 +417,41 @@ class HelpmateApp(App[None]):
         for note in notes:
             self.problem_to_chat(note)
         self.main_screen.refresh_bindings()
-        self.set_status(self.ready_text(), problem=bool(notes))
+        if not self.busy:
+            self.set_status(self.ready_text(), problem=bool(notes))
         waiting, self._waiting = self._waiting, []
         for text in waiting:
             self.run_turn(text)
 
     @work(thread=True, exclusive=True, group="load")
     def rebuild(self) -> None:
+        """``helpmate kb index`` in a subprocess, then the new index is loaded and the current
+        session goes on over it (messages sent meanwhile are answered, in order)."""
         self.call_from_thread(self._begin, "Rebuilding the index (helpmate kb index)...")
+        try:
+            failed = self._run_index()
+            if failed:
+                self.call_from_thread(self.problem_to_chat, f"Rebuilding the index failed: {failed}")
+                self.call_from_thread(self._end, f"Rebuild failed: {failed}", problem=True)
+                return
+            self.call_from_thread(
+                self.main_screen.query_one(ChatLog).add, "Index rebuilt; loading it.", "note"
+            )
+            self.call_from_thread(self.set_status, "Index rebuilt; loading it...", busy=True)
+            runtime = self.load_runtime()
+        except Exception as exc:  # whatever it is, say it and stay up
+            if isinstance(exc, HelpmateError) and self.conversation is None:
+                self.call_from_thread(self._end)
+                self.call_from_thread(self.load_failed, exc)
+                return
+            what = self.describe(exc)
+            self.call_from_thread(self.problem_to_chat, f"Rebuilding the index failed: {what}")
+            self.call_from_thread(self._end, f"Rebuild failed: {what.splitlines()[0]}", problem=True)
+            return
+        self.call_from_thread(self._enqueue, lambda: self._switch_runtime(runtime))
+
+    def _run_index(self) -> str:
+        """Runs ``helpmate kb index``; returns what went wrong, or "" when it worked."""
         command = [sys.executable, "-m", "helpmate.cli.main", "kb", "index"]
         if self.problem is not None and "damaged" in self.problem.message:
             command.append("--rebuild")
@@ -380,19 +462,31 @@ class HelpmateApp(App[None]):
             HELPMATE_EMBEDDER=self.settings.embedder,
         )
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
-            last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            self.call_from_thread(self.problem_to_chat, f"Rebuilding the index failed: {last[0]}")
-            self.call_from_thread(self._end, f"Rebuild failed: {last[0]}", problem=True)
-            return
-        self.call_from_thread(self._end, "Index rebuilt; loading it...")
-        self.call_from_thread(self.main_screen.query_one(ChatLog).add, "Index rebuilt.", "note")
+        if result.returncode == 0:
+            return ""
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        return last[0]
+
+    def _switch_runtime(self, runtime: Runtime) -> None:
+        """In the engine worker, between two jobs: the current session over the new runtime."""
         try:
-            conversation = self.build_conversation()
-        except HelpmateError as exc:
-            self.call_from_thread(self.load_failed, exc)
-        else:
-            self.call_from_thread(self.loaded, conversation)
+            old = self.conversation
+            conversation = self.build_conversation(runtime, old.session if old else None)
+            view = View(conversation) if old else None
+        except Exception as exc:
+            what = self.describe(exc)
+            self.call_from_thread(self.problem_to_chat, f"Loading the rebuilt index failed: {what}")
+            self.call_from_thread(self._end, f"Rebuild failed: {what.splitlines()[0]}", problem=True)
+            return
+        self.conversation = conversation  # jobs after this one use the new runtime
+        if old is not None:
+            self.call_from_thread(
+                self.main_screen.query_one(ChatLog).add,
+                f"Session {conversation.session.id} goes on over the rebuilt index.",
+                "note",
+            )
+        self.call_from_thread(self.loaded, conversation, view)
+        self.call_from_thread(self._end)
 
     # ------------------------------------------------------------------ turns
 
@@ -410,49 +504,55 @@ class HelpmateApp(App[None]):
 
     def run_turn(self, text: str) -> None:
         self._begin("Working on it: safeguarding, needs, suggestions... (you can keep typing)")
-        self._turn(text)
+        self._enqueue(lambda: self._turn(text))
 
-    @work(thread=True, group="engine")
     def _turn(self, text: str) -> None:
+        """In the engine worker. Whatever fails, the alerts raised are drawn (and were saved)."""
         conversation = self.conversation
         assert conversation is not None
         chat = self.main_screen.query_one(ChatLog)
-        with self._lock:
-            try:
-                turn = conversation.turn(
-                    text, on_token=lambda token: self.call_from_thread(chat.token, token)
-                )
-                view = View(conversation)
-            except HelpmateError as exc:
-                self.call_from_thread(self.turn_failed, str(exc))
+        try:
+            turn = conversation.turn(text, on_token=lambda token: self.call_from_thread(chat.token, token))
+            if turn.error:
+                self.call_from_thread(self.turn_failed, turn.error, self._pending(conversation), turn.reply)
                 return
-            except Exception as exc:
-                what = f"{type(exc).__name__}: {exc}"
-                if self.settings.debug:  # HELPMATE_DEBUG=1: the whole traceback, for a bug report
-                    import traceback
-
-                    what += "\n" + traceback.format_exc()
-                self.call_from_thread(self.turn_failed, what)
-                return
+            view = View(conversation)
+        except Exception as exc:
+            self.call_from_thread(self.turn_failed, self.describe(exc), self._pending(conversation))
+            return
         self.call_from_thread(self.show_turn, turn.reply, view)
+
+    @staticmethod
+    def _pending(conversation: Conversation) -> list[AlertView] | None:
+        try:
+            return conversation.pending_alerts()
+        except Exception:
+            return None
 
     def show_turn(self, reply: str, view: View) -> None:
         self.main_screen.query_one(ChatLog).finish(reply)
         self.show_view(view)
         self._end()
 
-    def turn_failed(self, what: str) -> None:
-        chat = self.main_screen.query_one(ChatLog)
-        chat.finish("")
+    def turn_failed(self, what: str, alerts: list[AlertView] | None, reply: str = "") -> None:
+        """The turn did not finish; ``alerts`` (the pending ones, when known) are drawn anyway."""
+        main = self.main_screen
+        if alerts is not None:
+            self.has_alerts = bool(alerts)
+            main.query_one(AlertBanner).show(alerts)
+            main.refresh_bindings()
+        chat = main.query_one(ChatLog)
+        chat.finish(reply)
         chat.add(
             f"Something went wrong while working on that message ({what}). The conversation so far "
             "is kept and saved; try again, or press ctrl+s to export what you have.",
             "problem",
         )
-        self._end(f"Last message failed: {what}", problem=True)
+        self._end(f"Last message failed: {what.splitlines()[0]}", problem=True)
 
     def show_view(self, view: View) -> None:
         main = self.main_screen
+        self.view = view
         self.has_alerts = bool(view.alerts)
         main.query_one(AlertBanner).show(view.alerts)
         main.query_one(SituationPanel).show(view.situation)
@@ -478,38 +578,45 @@ class HelpmateApp(App[None]):
 
     def _call(self, what: str, job: Callable[[Conversation], Any], done: Callable[[Any], None]) -> None:
         """Run ``job`` on the conversation in a worker, then ``done`` with its result on the UI thread."""
-        conversation = self._conversation_or_warn()
-        if conversation is None:
+        if self._conversation_or_warn() is None:
             return
         self._begin(what)
 
         def run() -> None:
-            with self._lock:
-                try:
-                    result = job(conversation)
-                except Exception as exc:
-                    message = str(exc) if isinstance(exc, HelpmateError) else f"{type(exc).__name__}: {exc}"
-                    self.call_from_thread(self.problem_to_chat, f"{what} failed: {message}")
-                    self.call_from_thread(self._end, f"{what} failed: {message}", problem=True)
-                    return
+            conversation = self.conversation  # now, not when asked: a rebuild may have replaced it
+            assert conversation is not None
+            try:
+                result = job(conversation)
+            except Exception as exc:
+                message = self.describe(exc)
+                self.call_from_thread(self.problem_to_chat, f"{what} failed: {message}")
+                self.call_from_thread(self._end, f"{what} failed: {message.splitlines()[0]}", problem=True)
+                return
             self.call_from_thread(done, result)
             self.call_from_thread(self._end)
 
-        self.run_worker(run, thread=True, group="engine")
+        self._enqueue(run)
 
     def acknowledge(self) -> None:
-        def job(conversation: Conversation) -> View:
-            conversation.acknowledge()
-            return View(conversation)
+        """Acknowledges the alerts the banner shows now, and only those: one raised by a message
+        still being worked on stays, to be seen first."""
+        keys = self.main_screen.query_one(AlertBanner).displayed_keys()
+        if not keys:
+            return
 
-        def done(view: View) -> None:
+        def job(conversation: Conversation) -> tuple[list[str], View]:
+            return conversation.acknowledge(keys), View(conversation)
+
+        def done(result: tuple[list[str], View]) -> None:
+            acknowledged, view = result
             self.show_view(view)
+            kinds = ", ".join(key.split(":")[0].replace("-", " ") for key in acknowledged)
+            count = "alert" if len(acknowledged) == 1 else "alerts"
             self.main_screen.query_one(ChatLog).add(
-                "Safeguarding alert acknowledged (saved in the session).", "note"
+                f"Safeguarding {count} acknowledged (saved in the session): {kinds}.", "note"
             )
 
-        if self.has_alerts:
-            self._call("Acknowledging", job, done)
+        self._call("Acknowledging", job, done)
 
     def pin(self, record_id: str) -> None:
         def job(conversation: Conversation) -> View:
@@ -555,12 +662,8 @@ class HelpmateApp(App[None]):
         if record is None:
             self.notify(f"No record {record_id} in the library.", severity="warning")
             return
-        reason = ""
-        suggestion = conversation.suggestion
-        if suggestion is not None:
-            for hit in suggestion.services + suggestion.community:
-                if hit.record.id == record_id:
-                    reason = suggestion.why(hit)
+        # The reasons the plan shows, under every need and for pinned records too.
+        reason = self.view.why.get(record_id, "") if self.view is not None else ""
 
         def chosen(choice: str | None) -> None:
             if choice == "pin":

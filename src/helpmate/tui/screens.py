@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, Switch
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
 from helpmate.knowledge.records import Record
@@ -216,18 +216,25 @@ class SessionsScreen(ModalScreen[str | None]):
 
 
 def split_items(value: str) -> list[str]:
-    return [part.strip() for part in value.replace("\n", ";").split(";") if part.strip()]
+    """One item per line (an item may hold any punctuation, ";" too)."""
+    return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-def parse_facts(value: str) -> dict[str, str]:
+def facts_text(facts: dict[str, str]) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in facts.items())
+
+
+def parse_facts(value: str) -> tuple[dict[str, str], list[str]]:
+    """Facts, one per line as ``name: value``; and the lines that are not (to say so, not drop them)."""
     facts: dict[str, str] = {}
-    for item in split_items(value):
-        key, sep, rest = item.partition(":")
-        if sep and key.strip():
+    bad: list[str] = []
+    for line in split_items(value):
+        key, sep, rest = line.partition(":")
+        if sep and key.strip() and rest.strip():
             facts[key.strip().lower()] = rest.strip()
         else:
-            facts[item] = ""
-    return facts
+            bad.append(line)
+    return facts, bad
 
 
 class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
@@ -236,8 +243,11 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
     DEFAULT_CSS = (
         MODAL_CSS.format(name="EditSituationScreen")
         + """
+    EditSituationScreen > Vertical > VerticalScroll { height: auto; max-height: 70vh; }
     EditSituationScreen Label { margin-top: 1; }
     EditSituationScreen #needs { height: auto; max-height: 12; }
+    EditSituationScreen TextArea { height: 5; }
+    EditSituationScreen Horizontal { height: auto; }
     """
     )
     BINDINGS = [
@@ -249,27 +259,38 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
         super().__init__()
         self.view = view
         self.all_needs = all_needs
+        # What the fields start with: a part is sent to the engine only if its text changed, so
+        # saving one correction never rewrites (and marks as edited) the others.
+        self.initial = {
+            "what_matters": "\n".join(view.what_matters),
+            "strengths": "\n".join(view.strengths),
+            "facts": facts_text(view.facts),
+        }
 
     def compose(self) -> ComposeResult:
         shown = [need_id for need_id, _ in self.view.needs]
         labels = dict(self.all_needs)
-        options = [Option("[x] " + labels.get(need_id, need_id), id=need_id) for need_id in shown]
+        # Text, not a string: "[x]" would be read as markup and vanish.
+        options = [Option(Text("[x] " + labels.get(need_id, need_id)), id=need_id) for need_id in shown]
         options += [
-            Option("[ ] " + label, id=need_id) for need_id, label in self.all_needs if need_id not in shown
+            Option(Text("[ ] " + label), id=need_id)
+            for need_id, label in self.all_needs
+            if need_id not in shown
         ]
         with Vertical():
             yield Label("Edit the situation (ctrl+s saves; these corrections stick)", classes="title")
-            yield Label("Needs: enter ticks or unticks one (unticked needs stay out for this session)")
-            yield OptionList(*options, id="needs")
-            yield Label("What matters to them (separate with ;)")
-            yield Input("; ".join(self.view.what_matters), id="what_matters")
-            yield Label("Strengths and interests (separate with ;)")
-            yield Input("; ".join(self.view.strengths), id="strengths")
-            yield Label("Facts, as name: value (separate with ;) e.g. age: 78; household: lives alone")
-            yield Input("; ".join(f"{k}: {v}" for k, v in self.view.facts.items()), id="facts")
-            with Horizontal():
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
+            with VerticalScroll():
+                yield Label("Needs: enter ticks or unticks one (unticked ones stay out)")
+                yield OptionList(*options, id="needs")
+                yield Label("What matters to them, one per line")
+                yield TextArea(self.initial["what_matters"], id="what_matters", soft_wrap=True)
+                yield Label("Strengths and interests, one per line")
+                yield TextArea(self.initial["strengths"], id="strengths", soft_wrap=True)
+                yield Label("Facts, one per line as name: value (e.g. age: 78)")
+                yield TextArea(self.initial["facts"], id="facts", soft_wrap=True)
+                with Horizontal():
+                    yield Button("Save", id="save", variant="primary")
+                    yield Button("Cancel", id="cancel")
             yield Footer()
 
     def _kept_needs(self) -> list[str]:
@@ -284,7 +305,7 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
         option = event.option
         label = str(option.prompt)[4:]
         mark = "[ ] " if str(option.prompt).startswith("[x]") else "[x] "
-        event.option_list.replace_option_prompt(str(option.id), mark + label)
+        event.option_list.replace_option_prompt(str(option.id), Text(mark + label))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
@@ -298,11 +319,19 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
         if set(kept) != {need_id for need_id, _ in self.view.needs}:
             changes["needs"] = kept
         for name in ("what_matters", "strengths"):
-            values = split_items(self.query_one(f"#{name}", Input).value)
-            if values != getattr(self.view, name):
-                changes[name] = values
-        facts = parse_facts(self.query_one("#facts", Input).value)
-        if facts != self.view.facts:
+            text = self.query_one(f"#{name}", TextArea).text
+            if text.strip() != self.initial[name].strip():
+                changes[name] = split_items(text)
+        text = self.query_one("#facts", TextArea).text
+        if text.strip() != self.initial["facts"].strip():
+            facts, bad = parse_facts(text)
+            if bad:
+                self.notify(
+                    "Write each fact on its own line as name: value (not saved yet): " + "; ".join(bad),
+                    severity="warning",
+                    timeout=8,
+                )
+                return
             changes["facts"] = facts
         self.dismiss(changes)
 

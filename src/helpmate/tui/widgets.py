@@ -1,7 +1,8 @@
 """The main screen's widgets. They display plain data handed to them; none calls the engine.
 
-- ``AlertBanner``: safeguarding alerts at the top, in words (level, category, what was heard, the
-  local route), until the worker acknowledges them.
+- ``AlertBanner``: safeguarding alerts at the top, in words, one line each (level, category, what
+  was heard), most urgent and newest first, with their local routes in a scrollable view below,
+  until the worker acknowledges them.
 - ``ChatLog``: the worker's messages and the replies (a reply grows as a model streams it).
 - ``SituationPanel``: needs, what matters, strengths and interests, facts, open questions.
 - ``PlanColumn``: one track of the plan (standard services or community), grouped by need, each
@@ -16,12 +17,12 @@ from typing import Any
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from helpmate.tui.conversation import Group, SituationView
+from helpmate.tui.conversation import AlertView, Group, SituationView
 
 MAX_ECHO = 2000
 """Characters of a pasted message shown in the chat (all of it goes to the engine)."""
@@ -57,34 +58,46 @@ class MessageInput(Input):
         self.post_message(self.Submitted(self, value))
 
 
-def alert_text(alerts: list[dict[str, Any]]) -> Text:
+def alert_lines(alerts: list[AlertView]) -> Text:
+    """One line per alert, in the order given: the level in words, the kind of risk, what was heard."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for number, alert in enumerate(alerts):
+        if number:
+            text.append("\n")
+        text.append(f"SAFEGUARDING {alert.level.upper()}: {alert.category.replace('-', ' ')}", style="bold")
+        if alert.evidence:
+            text.append(f' (heard: "{alert.evidence}")')
+    return text
+
+
+def alert_routes(alerts: list[AlertView]) -> Text:
+    """The whole local route of each alert, in the same order as the lines."""
     text = Text()
     for number, alert in enumerate(alerts):
         if number:
             text.append("\n")
-        level = str(alert.get("level", "concern")).upper()
-        category = str(alert.get("category", "")).replace("-", " ")
-        text.append(f"SAFEGUARDING {level}: {category}", style="bold")
-        evidence = alert.get("evidence")
-        if evidence:
-            text.append(f' (heard: "{evidence}")')
-        route = alert.get("route") or {}
-        if route.get("urgent"):
-            text.append(f"\n  {route['urgent']}")
-        for step in route.get("steps", [])[:3]:
+        text.append(f"{alert.level.upper()}, {alert.category.replace('-', ' ')}:", style="bold underline")
+        if alert.urgent:
+            text.append(f" {alert.urgent}")
+        for step in alert.steps:
             text.append(f"\n  - {step}")
+        if not (alert.urgent or alert.steps):
+            text.append(" no local route in the library: talk to your safeguarding lead.")
     return text
 
 
-class AlertBanner(Static):
-    """Safeguarding alerts in words, never colour alone; hidden only when none is pending."""
+class AlertBanner(Vertical):
+    """Safeguarding alerts in words, never colour alone; hidden only when none is pending.
+
+    One line per alert, so a second alert can never be below the fold; their routes below, in a
+    view that takes focus (f4, or tab) and scrolls. ``displayed_keys`` is what ctrl+g acknowledges:
+    the alerts whose line is on the screen, never one raised since it was drawn.
+    """
 
     DEFAULT_CSS = """
     AlertBanner {
         display: none;
         height: auto;
-        max-height: 40%;
-        overflow-y: auto;
         padding: 0 1;
         background: $error;
         color: $text;
@@ -93,14 +106,37 @@ class AlertBanner(Static):
         border-title-style: bold;
     }
     AlertBanner.-active { display: block; }
+    AlertBanner #alert-lines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+    AlertBanner #alert-routes { height: auto; max-height: 15vh; scrollbar-size-vertical: 1; }
+    AlertBanner #alert-routes:focus { background: $error-darken-2; }
     """
 
-    def on_mount(self) -> None:
-        self.border_title = "SAFEGUARDING: act on this, then ctrl+g to acknowledge"
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.keys: list[str] = []
 
-    def show(self, alerts: list[dict[str, Any]]) -> None:
+    def compose(self) -> ComposeResult:
+        yield Static(id="alert-lines")
+        routes = VerticalScroll(Static(id="alert-routes-text"), id="alert-routes")
+        routes.can_focus = True
+        yield routes
+
+    def show(self, alerts: list[AlertView]) -> None:
+        self.keys = [alert.key for alert in alerts]
         self.set_class(bool(alerts), "-active")
-        self.update(alert_text(alerts) if alerts else "")
+        count = f"{len(alerts)} alert" + ("s" if len(alerts) != 1 else "")
+        self.border_title = f"SAFEGUARDING, {count}: act on them; ctrl+g acknowledges, f4 the routes"
+        self.query_one("#alert-lines", Static).update(alert_lines(alerts))
+        self.query_one("#alert-routes-text", Static).update(alert_routes(alerts))
+
+    def displayed_keys(self) -> list[str]:
+        """The alerts the worker can see: all of them, unless the screen is too short for every line."""
+        if not self.keys or not self.has_class("-active"):
+            return []
+        lines = self.query_one("#alert-lines", Static).region
+        if lines.height != len(self.keys):  # not laid out since the last change: all were drawn
+            return list(self.keys)
+        return self.keys[: max(0, min(len(self.keys), self.screen.size.height - lines.y))]
 
 
 class ChatLog(VerticalScroll):

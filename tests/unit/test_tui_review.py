@@ -1,0 +1,370 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
+"""The terminal app under the ways a code review broke it: alerts hidden or acknowledged unseen,
+a failed turn, a rebuild, messages queued while loading, the situation editor, the record detail.
+
+Real engine over the sample library (hashing embedder), as in ``test_tui.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import TextArea
+
+from helpmate.assistant.engine import Engine, alert_key
+from helpmate.assistant.runtime import Runtime
+from helpmate.assistant.suggest import Suggester
+from helpmate.settings import Settings
+from helpmate.tui.screens import EditSituationScreen, RecordScreen
+from helpmate.tui.widgets import AlertBanner, ChatLog
+from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+    ABUSE,
+    LONELY,
+    Gate,
+    app_for,
+    build,
+    home,
+    plain,
+    runtime,
+    say,
+    settle,
+)
+
+DIE = "She said she wants to die and has been cutting herself."
+
+
+def chat_text(app: Any) -> str:
+    return "\n".join(str(w.render()) for w in app.main_screen.query_one(ChatLog).children)
+
+
+def saved(runtime: Runtime, app: Any) -> dict[str, Any]:
+    path = runtime.settings.sessions_dir / f"{app.conversation.session.id}.json"
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+# ------------------------------------------------------------------ 1. two alerts at 80x24
+
+
+@pytest.mark.asyncio
+async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(runtime: Runtime) -> None:
+    app = app_for(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await say(pilot, ABUSE)
+        await say(pilot, DIE)
+        banner = app.main_screen.query_one(AlertBanner)
+        text = plain(app)
+        assert "2 alerts" in text
+        assert "SAFEGUARDING URGENT: domestic abuse" in text
+        assert "SAFEGUARDING URGENT: suicide self harm" in text
+        # both urgent: the newest first
+        assert text.index("suicide self harm") < text.index("domestic abuse")
+        # the whole banner is on the screen, and the message line below it
+        assert banner.region.bottom <= 24 - 5
+        # the routes: a view that takes focus and scrolls
+        routes = banner.query_one("#alert-routes")
+        assert routes.can_focus
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.focused is routes
+        assert "999" in str(routes.query_one("Static").render())
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert not banner.has_class("-active")
+        acknowledged = saved(runtime, app)["situation"]["acknowledged"]
+        assert sorted(acknowledged) == sorted(
+            alert_key(a)
+            for a in app.conversation.situation.alerts  # type: ignore[union-attr]
+        )
+
+
+@pytest.mark.asyncio
+async def test_pending_alerts_put_urgent_before_concern_then_newest_first(runtime: Runtime) -> None:
+    from helpmate.tui.conversation import Conversation
+    from tests.unit.test_tui_support import FixedStore
+
+    conversation = Conversation(runtime, FixedStore(runtime.settings.sessions_dir))
+    conversation.situation.alerts = [
+        {"category": "neglect", "level": "concern", "evidence": "a", "route": {}},
+        {"category": "domestic-abuse", "level": "urgent", "evidence": "b", "route": {}},
+        {"category": "money", "level": "concern", "evidence": "c", "route": {}},
+        {"category": "suicide-self-harm", "level": "urgent", "evidence": "d", "route": {}},
+    ]
+    shown = [a.category for a in conversation.pending_alerts()]
+    assert shown == ["suicide-self-harm", "domestic-abuse", "money", "neglect"]
+
+
+# ------------------------------------------------------------------ 2. ctrl+g while a message is in flight
+
+
+@pytest.mark.asyncio
+async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate()
+    original = Engine.turn
+    calls = {"n": 0}
+
+    def slow_turn(self: Engine, text: str, on_token: Any = None) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            gate.wait()
+        return original(self, text, on_token)
+
+    monkeypatch.setattr(Engine, "turn", slow_turn)
+    app = app_for(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await say(pilot, ABUSE)
+        banner = app.main_screen.query_one(AlertBanner)
+        box = app.main_screen.query_one("#message")
+        box.value = "She said she wants to die."  # type: ignore[attr-defined]
+        try:
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("ctrl+g")  # the worker has read the abuse alert, and only that one
+            await pilot.pause()
+        finally:
+            gate.open()
+        await settle(pilot)
+        await settle(pilot)
+        acknowledged = app.conversation.situation.acknowledged  # type: ignore[union-attr]
+        assert [a.split(":")[0] for a in acknowledged] == ["domestic-abuse"]
+        assert banner.has_class("-active") and "suicide" in plain(app)
+
+
+# ------------------------------------------------------------------ 3. a turn that fails after safeguarding
+
+
+@pytest.mark.asyncio
+async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpmate.errors import HelpmateError
+
+    app = app_for(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+
+        def broken(self: Suggester, *args: Any, **kwargs: Any) -> Any:
+            raise HelpmateError("the index went away")
+
+        monkeypatch.setattr(Suggester, "suggest", broken)
+        await say(pilot, ABUSE)
+        banner = app.main_screen.query_one(AlertBanner)
+        assert banner.has_class("-active") and "domestic abuse" in plain(app)
+        assert "the index went away" in chat_text(app)
+        alerts = saved(runtime, app)["situation"]["alerts"]
+        assert [a["category"] for a in alerts] == ["domestic-abuse"]
+        await pilot.press(*"still typing")
+        assert app.main_screen.query_one("#message").value == "still typing"  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ 4. a rebuild keeps the session
+
+
+@pytest.mark.asyncio
+async def test_a_rebuild_reloads_the_index_and_keeps_the_session(library: Path, home: Path) -> None:
+    from helpmate.assistant.runtime import load_runtime
+
+    runtime = build(library, home)
+    later = time.time() + 5
+    for path in (library / "records").glob("*.yaml"):
+        os.utime(path, (later, later))  # the library changed since the index was built
+    app = app_for(runtime, loader=lambda settings: load_runtime(settings, warn_stale=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.can_rebuild
+        await say(pilot, ABUSE)
+        before = app.conversation.session.id  # type: ignore[union-attr]
+        old_runtime = app.conversation.runtime  # type: ignore[union-attr]
+        await pilot.press("ctrl+b")
+        for _ in range(4):
+            await settle(pilot)
+        assert app.conversation is not None and app.conversation.runtime is not old_runtime
+        assert app.conversation.session.id == before
+        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+        await say(pilot, "She loves gardening.")
+        assert len(app.conversation.session.turns) == 2
+        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+
+
+# ------------------------------------------------------------------ 5. queued messages keep their order
+
+
+@pytest.mark.asyncio
+async def test_messages_typed_while_loading_or_busy_are_answered_in_order(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loading, busy = Gate(), Gate()
+    original = Engine.turn
+
+    def slow_turn(self: Engine, text: str, on_token: Any = None) -> Any:
+        if text.startswith("message 0:") or text.startswith("message 8:"):
+            busy.wait()
+        return original(self, text, on_token)
+
+    def slow_loader(_settings: Settings) -> Runtime:
+        loading.wait()
+        return runtime
+
+    monkeypatch.setattr(Engine, "turn", slow_turn)
+    app = app_for(runtime, loader=slow_loader)
+    sent = [f"message {i}: he is lonely" for i in range(16)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await pilot.pause()
+            box = app.main_screen.query_one("#message")
+            for text in sent[:8]:  # while loading
+                box.value = text  # type: ignore[attr-defined]
+                await pilot.press("enter")
+            loading.open()
+            for _ in range(20):
+                await pilot.pause()
+            for text in sent[8:]:  # while the first message is being worked on
+                box.value = text  # type: ignore[attr-defined]
+                await pilot.press("enter")
+                await pilot.pause()
+            assert app.main_screen.query_one("#message").value == ""  # type: ignore[attr-defined]
+            assert app.busy and "Busy:" in str(app.main_screen.query_one("#status").render())
+        finally:
+            loading.open()
+            busy.open()
+        for _ in range(4):
+            await settle(pilot)
+        assert app.conversation is not None
+        assert [t["message"] for t in app.conversation.session.turns] == sent
+
+
+# ------------------------------------------------------------------ 6. the situation editor
+
+
+@pytest.mark.asyncio
+async def test_the_editor_keeps_facts_with_semicolons_and_edits_only_what_changed(runtime: Runtime) -> None:
+    app = app_for(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, LONELY)
+        conversation = app.conversation
+        assert conversation is not None
+        conversation.situation.facts = {"age": "78", "household": "lives alone; with his dog"}
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EditSituationScreen)
+        assert "[x] " in plain(app)  # the ticked needs are marked (not eaten as markup)
+        screen.query_one("#what_matters", TextArea).text = "staying in his own home"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert conversation.situation.facts == {"age": "78", "household": "lives alone; with his dog"}
+        assert "facts" not in conversation.situation.edited
+        assert conversation.situation.what_matters == ["staying in his own home"]
+        # a fact edited, one per line
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EditSituationScreen)
+        facts = screen.query_one("#facts", TextArea)
+        assert facts.text == "age: 78\nhousehold: lives alone; with his dog"
+        facts.text = "age: 79\nhousehold: lives alone; with his dog"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert conversation.situation.facts == {"age": "79", "household": "lives alone; with his dog"}
+        assert "facts" in conversation.situation.edited
+
+
+# ------------------------------------------------------------------ 7. a rebuild that fails oddly
+
+
+@pytest.mark.asyncio
+async def test_a_rebuild_that_raises_is_reported_and_the_app_stays_up(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpmate.errors import HelpmateError
+
+    def no_index(_settings: Settings) -> Runtime:
+        raise HelpmateError("the index is missing", hint="run 'helpmate kb index'")
+
+    def cannot_run(*args: Any, **kwargs: Any) -> Any:
+        raise FileNotFoundError("no python here")
+
+    monkeypatch.setattr("helpmate.tui.app.subprocess.run", cannot_run)
+    app = app_for(runtime, loader=no_index)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.can_rebuild
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
+        assert "no python here" in chat_text(app)
+        assert "Traceback" not in chat_text(app)
+        assert "failed" in str(app.main_screen.query_one("#status").render())
+
+
+# ------------------------------------------------------------------ 8. the record detail's reason
+
+
+@pytest.mark.asyncio
+async def test_the_record_detail_says_why_for_a_record_shown_only_in_a_group(runtime: Runtime) -> None:
+    app = app_for(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, LONELY)
+        conversation = app.conversation
+        assert conversation is not None
+        suggestion = conversation.current()
+        shown = {h.record.id for h in suggestion.services + suggestion.community}
+        grouped = {h.record.id for g in suggestion.groups for h in g.services + g.community}
+        outside = next(r.id for r in runtime.index.records if r.id not in grouped)
+        app.pin(outside)  # pinned: in a group of the plan, not in the flat lists
+        await settle(pilot)
+        suggestion = conversation.current()
+        grouped = {h.record.id for g in suggestion.groups for h in g.services + g.community}
+        only_grouped = sorted((grouped - shown) | {outside})
+        for record_id in only_grouped:
+            app.show_record(record_id)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RecordScreen)
+            assert screen.reason, f"no reason for {record_id}"
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+# ------------------------------------------------------------------ 9. no fallbacks in the app
+
+
+def test_the_scripted_engine_has_the_real_interface() -> None:
+    """The snapshots run over a scripted engine: it must have the real engine's methods, with the
+    same parameters, or a renamed engine method would pass the snapshots and fail the worker."""
+    import inspect
+
+    from tests.unit.test_tui_support import ScriptedEngine, ScriptedRuntime
+
+    used = ["turn", "plan", "edit", "pin", "dismiss", "acknowledge", "record"]
+    for name in used:
+        real = inspect.signature(getattr(Engine, name))
+        scripted = inspect.signature(getattr(ScriptedEngine, name))
+        assert list(real.parameters) == list(scripted.parameters), name
+    assert hasattr(Runtime, "warm_up") and hasattr(ScriptedRuntime, "warm_up")
+
+
+def test_the_app_keeps_no_fallback_for_engine_methods() -> None:
+    import helpmate.tui.conversation as conversation
+
+    source = inspect_source(conversation)
+    for fallback in ("getattr(self.engine", "getattr(self.runtime", "fallback", "_fallback"):
+        assert fallback not in source
+
+
+def inspect_source(module: Any) -> str:
+    import inspect
+
+    return inspect.getsource(module)
