@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpmate.assistant.facts import Profile, find_area, read_profile
-from helpmate.assistant.suggest import Suggester, Suggestion
+from helpmate.assistant.suggest import LEADING_JOIN, Suggester, Suggestion
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.records import Record
 from helpmate.knowledge.text import looks_like_instructions, one_line
@@ -398,7 +398,7 @@ def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[
         if not (group.services or group.community):
             continue
         found = next((n for n in suggestion.needs if n.need.id == group.need_id), None)
-        said = found.clause.strip().rstrip(".") if found and found.clause else ""
+        said = LEADING_JOIN.sub("", found.clause.strip().rstrip(".")) if found and found.clause else ""
         quote = f" (“{one_line(said, 70)}”)" if said and said.lower() != suggestion.text.lower() else ""
         lines.append(f"{group.label}{quote}:")
         for title, hits in (("service", group.services), ("community", group.community)):

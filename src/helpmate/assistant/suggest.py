@@ -59,6 +59,7 @@ ALERT_NEEDS = {
     "adult-at-risk": ("social-care", "dementia", "legal-rights"),
     "immediate-danger": (),
 }
+LEADING_JOIN = re.compile(r"^(?:and|but|since|because|so)\s+", re.I)
 _SPLIT = re.compile(r"(?<=[.!?;,])\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
 
 
@@ -189,7 +190,7 @@ class Suggestion:
             offer = f"{hit.record.name} (its description holds instructions, so it is not quoted: check the record)"
         if found is None:
             return f"Close to what you described: {offer}"
-        said = found.clause.strip().rstrip(".")
+        said = LEADING_JOIN.sub("", found.clause.strip().rstrip("."))
         if said and len(said) <= 90 and said.lower() != self.text.lower():
             return f"“{said}”: {offer}"
         return f"For {found.need.label[0].lower() + found.need.label[1:]}: {offer}"
