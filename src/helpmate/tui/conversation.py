@@ -11,7 +11,7 @@ change to the engine's interface fails the tests rather than leaving the worker'
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from helpmate.assistant.engine import Engine, Situation, Turn
     from helpmate.assistant.runtime import Runtime
     from helpmate.assistant.sessions import Session, SessionStore
+    from helpmate.assistant.suggest import NeedGroup as Group
     from helpmate.assistant.suggest import Suggestion
     from helpmate.knowledge.records import Record
 
@@ -29,20 +30,6 @@ class Hit(Protocol):
     record: Record
     score: float
     tag: str | None
-
-
-@dataclass
-class Group:
-    """One need of the plan, with its standard services and community resources side by side."""
-
-    need_id: str | None
-    label: str
-    services: list[Hit] = field(default_factory=list)
-    community: list[Hit] = field(default_factory=list)
-    urgent: bool = False
-    """Tied to a safeguarding alert."""
-    matters: bool = False
-    """What matters to the person speaks of this need."""
 
 
 @dataclass
@@ -258,11 +245,7 @@ class Conversation:
 
     def groups(self, suggestion: Suggestion | None = None) -> list[Group]:
         suggestion = suggestion or self.current()
-        return [
-            Group(g.need_id, g.label, list(g.services), list(g.community), urgent=g.urgent, matters=g.matters)
-            for g in suggestion.groups
-            if g.services or g.community
-        ]
+        return [g for g in suggestion.groups if g.services or g.community]
 
     def why(self, hit: Hit, suggestion: Suggestion | None = None) -> str:
         return (suggestion or self.current()).why(hit)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -22,7 +22,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from helpmate.tui.conversation import AlertView, Group, SituationView
+from helpmate.tui.conversation import AlertView, SituationView
+
+if TYPE_CHECKING:
+    from helpmate.tui.conversation import Group
 
 MAX_ECHO = 2000
 """Characters of a pasted message shown in the chat (all of it goes to the engine)."""
