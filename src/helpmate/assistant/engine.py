@@ -118,6 +118,8 @@ class Engine:
     ) -> None:
         self.suggester = suggester
         self.situation = situation or Situation()
+        if self.situation.area is None:  # a library of one area: that area, from the start
+            self.situation.area = suggester.only_area
         self.limit = limit
         self.composer = composer
         self.redact = redact
