@@ -34,6 +34,9 @@ RISKS = [
 ]
 
 ORDINARY = [
+    # Found by the second independent hold-out set (evals/oruk-holdout2.yaml):
+    "He told me he wants to cut down on the vodka before it kills him.",
+    "Her husband died suddenly of a heart attack at 38, eight weeks ago.",
     "No thoughts of harming himself when I asked.",
     "I asked about suicide and she said no, never.",
     "She used to drink but has been sober for ten years.",

@@ -56,7 +56,12 @@ RULES: list[tuple[str, str, str]] = [
     ),
     # suicide and self-harm
     ("suicide-self-harm", "urgent", r"\bsuicid\w*"),
-    ("suicide-self-harm", "urgent", rf"\b(?:kill|hang|hurt|harm)\w*\s+{_PERSON}\b"),
+    # Reflexive only: "before it kills him" (the drink) or "hurt her" (someone else) is not self-harm.
+    (
+        "suicide-self-harm",
+        "urgent",
+        r"\b(?:kill|hang|hurt|harm)\w*\s+(?:himself|herself|themselves|myself|yourself)\b",
+    ),
     ("suicide-self-harm", "urgent", rf"\b(?:end|ending)\s+(?:it\s+all|it|{_P}\s+(?:own\s+)?life|things)\b"),
     ("suicide-self-harm", "urgent", rf"\b(?:take|taking)\s+{_P}\s+(?:own\s+)?life\b"),
     (
@@ -104,7 +109,7 @@ RULES: list[tuple[str, str, str]] = [
     (
         "domestic-abuse",
         "urgent",
-        rf"\b{_PARTNER}\b[^.;]{{0,40}}\b(?:hits?|hitting|beats?|beat\s+her|beat\s+him|punch\w*|kick\w*(?!\s+(?:him|her|them|me)\s+out)|strangl\w*|chok\w*|pushed|shoved|slapped|attack\w*|assault\w*|raped?|violent|got\s+physical)\b",
+        rf"\b{_PARTNER}\b[^.;]{{0,40}}\b(?:hits?|hitting|beats?|beat\s+her|beat\s+him|punch\w*|kick\w*(?!\s+(?:him|her|them|me)\s+out)|strangl\w*|chok\w*|pushed|shoved|slapped|(?<!heart\s)(?<!panic\s)(?<!asthma\s)attack\w*|assault\w*|raped?|violent|got\s+physical)\b",
     ),
     ("domestic-abuse", "urgent", rf"\b{_PARTNER}\b[^.;]{{0,60}}\b(?:kill|hurt)\s+(?:her|him|them)\b"),
     (
