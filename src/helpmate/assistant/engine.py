@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpmate.assistant.facts import Profile, find_area, read_profile
-from helpmate.assistant.suggest import LEADING_JOIN, Suggester, Suggestion
+from helpmate.assistant.suggest import Suggester, Suggestion, offer
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.records import Record
-from helpmate.knowledge.text import looks_like_instructions, one_line
+from helpmate.knowledge.text import one_line
 
 _CORRECTION = re.compile(
     r"^\s*(?:actually[, ]+)?(?:it'?s\s+)?(?:not|no)\s+(?P<what>[\w\s'-]+?)(?:[,.;:]|$)", re.I
@@ -150,7 +150,7 @@ class Engine:
         message = clean_message(text)
         # The area first, so that an alert on the first message already carries the local route.
         if self.situation.area is None:
-            self.situation.area = find_area(message, self.suggester.index.areas) or self.suggester.only_area
+            self.situation.area = find_area(message, self.suggester.index.areas)
         # Safeguarding first: on this message alone, before the plan is rebuilt.
         new_alerts = (
             [a.to_json() for a in self.suggester.routes.alerts(message, self.situation.area)]
@@ -360,13 +360,6 @@ class Engine:
             raise HelpmateError(f"no record '{record_id}' in the library", hint="see 'helpmate kb show'")
 
 
-def offer(record: Record) -> str:
-    """What a record offers, in one short line (never text that instructs the assistant)."""
-    if looks_like_instructions(record.description):
-        return "(its description holds instructions, so it is not quoted: check the record)"
-    return one_line(record.description or record.name, 100)
-
-
 def alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
     """Each new alert in words (level, category, what was heard) and the first steps of its route."""
     lines: list[str] = []
@@ -399,12 +392,11 @@ def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[
     for group in suggestion.groups:
         if not (group.services or group.community):
             continue
-        found = next((n for n in suggestion.needs if n.need.id == group.need_id), None)
-        said = LEADING_JOIN.sub("", found.clause.strip().rstrip(".")) if found and found.clause else ""
-        quote = f" (“{one_line(said, 70)}”)" if said and said.lower() != suggestion.text.lower() else ""
+        said = suggestion.said(group.need_id)
+        quote = f" (“{one_line(said, 70)}”)" if said else ""
         lines.append(f"{group.label}{quote}:")
         for title, hits in (("service", group.services), ("community", group.community)):
-            lines += [f"- {title}: {h.record.name} [{h.record.id}]: {offer(h.record)}" for h in hits[:2]]
+            lines += [f"- {title}: {h.record.name} [{h.record.id}]: {offer(h.record, 100)}" for h in hits[:2]]
     if suggestion.questions:
         lines.append("Worth asking: " + " ".join(suggestion.questions))
     return "\n".join(lines)

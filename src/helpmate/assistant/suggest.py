@@ -27,7 +27,7 @@ from helpmate.assistant.safeguarding import Routes
 from helpmate.index.embedders import Embedder
 from helpmate.index.search import Filters, Hit, Index
 from helpmate.index.text import tokenize
-from helpmate.knowledge.records import Need
+from helpmate.knowledge.records import Need, Record
 from helpmate.knowledge.text import looks_like_instructions, one_line
 
 # Need detection, tuned on the ORUK development set (need F1 0.48 -> 0.60 against max-cosine alone):
@@ -59,7 +59,7 @@ ALERT_NEEDS = {
     "adult-at-risk": ("social-care", "dementia", "legal-rights"),
     "immediate-danger": (),
 }
-LEADING_JOIN = re.compile(r"^(?:and|but|since|because|so)\s+", re.I)
+_LEADING_JOIN = re.compile(r"^(?:and|but|since|because|so)\s+", re.I)
 _SPLIT = re.compile(r"(?<=[.!?;,])\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
 
 
@@ -182,18 +182,34 @@ class Suggestion:
             "why": self.why(hit),
         }
 
+    def said(self, need_id: str | None) -> str:
+        """The words that point at this need, when they add something to the whole text."""
+        found = next((n for n in self.needs if n.need.id == need_id), None)
+        said = _LEADING_JOIN.sub("", found.clause.strip().rstrip(".")) if found else ""
+        return said if said.lower() != self.text.lower() else ""
+
     def why(self, hit: Hit) -> str:
         """A short reason: what the person said that this meets, then what the record offers."""
         found = next((n for n in self.needs if n.need.id == hit.tag), None)
-        offer = one_line(hit.record.description or hit.record.name, 140)
-        if looks_like_instructions(hit.record.description):
-            offer = f"{hit.record.name} (its description holds instructions, so it is not quoted: check the record)"
+        what = offer(hit.record, 140)
+        if what == NOT_QUOTED:
+            what = f"{hit.record.name} {NOT_QUOTED}"
         if found is None:
-            return f"Close to what you described: {offer}"
-        said = LEADING_JOIN.sub("", found.clause.strip().rstrip("."))
-        if said and len(said) <= 90 and said.lower() != self.text.lower():
-            return f"“{said}”: {offer}"
-        return f"For {found.need.label[0].lower() + found.need.label[1:]}: {offer}"
+            return f"Close to what you described: {what}"
+        said = self.said(found.need.id)
+        if said and len(said) <= 90:
+            return f"“{said}”: {what}"
+        return f"For {found.need.label[0].lower() + found.need.label[1:]}: {what}"
+
+
+NOT_QUOTED = "(its description holds instructions, so it is not quoted: check the record)"
+
+
+def offer(record: Record, limit: int) -> str:
+    """What a record offers, in one short line (never text that instructs the assistant)."""
+    if looks_like_instructions(record.description):
+        return NOT_QUOTED
+    return one_line(record.description or record.name, limit)
 
 
 def segments(text: str) -> list[str]:
@@ -210,6 +226,7 @@ class Suggester:
         slugs = {a.slug for a in index.areas} | {s for r in index.records for s in r.areas}
         self.only_area = next(iter(slugs)) if len(slugs) == 1 else None
         self.needs = index.needs
+        self._column = {n.id: i for i, n in enumerate(self.needs)}
         self.threshold = THRESHOLDS.get(embedder.name, 0.3)
         self._example_vecs = index.need_vectors["example_vecs"]
         self._example_need = index.need_vectors["example_need"]
@@ -355,12 +372,13 @@ class Suggester:
         needs += self._worker_needs(add_needs, needs)
         query = vectors[n_text] if current else vectors[0]
         terms = tokenize(current or text)
-        index_of = {n.id: i for i, n in enumerate(self.needs)}
         top = max((n.score for n in needs), default=1.0) or 1.0
         # Needs that only an alert brought are planned on their own (in ``groups``): the alert's
         # route leads the reply, and the rest of the ranking stays on what was said.
         weighted = [
-            (index_of[n.need.id], n.need.id, n.score / top) for n in needs if n.evidence != [ALERT_EVIDENCE]
+            (self._column[n.need.id], n.need.id, n.score / top)
+            for n in needs
+            if n.evidence != [ALERT_EVIDENCE]
         ]
         # The age filter is for the person; with children or other family in the picture, help for them
         # (a young carers' service, a youth club) must stay in reach.
@@ -403,12 +421,11 @@ class Suggester:
     ) -> list[NeedScore]:
         """Needs that the worker added or an alert brought, scored as the strongest need found."""
         have = {n.need.id for n in found}
-        by_id = {n.id: n for n in self.needs}
         score = max((n.score for n in found), default=1.0)
         return [
-            NeedScore(by_id[nid], score, [why], "")
+            NeedScore(self.needs[self._column[nid]], score, [why], "")
             for nid in dict.fromkeys(add_needs)
-            if nid in by_id and nid not in have
+            if nid in self._column and nid not in have
         ]
 
     def order_needs(
@@ -454,26 +471,27 @@ class Suggester:
         """The plan per need, in the needs' order: the records ranked for that need (those shown in
         the flat lists first, then up to PER_NEED), none repeated across needs; what is close to the
         situation but fits no need found goes last."""
-        index_of = {n.id: i for i, n in enumerate(self.needs)}
         used: set[str] = set(skip)
         shown = {h.record.id for h in suggestion.services + suggestion.community}
         groups = []
         for n in suggestion.needs:
             group = NeedGroup(n.need.id, n.need.label, urgent=n.urgent, matters=n.matters)
+            # For urgent needs (crisis, no food, no home) only records tagged with the need:
+            # a death cafe may read close to suicidal thoughts, but it is not crisis help.
+            strict = n.need.urgency == 1
+
+            def fits(h: Hit, need_id: str = n.need.id, strict: bool = strict) -> bool:
+                return (
+                    h.tag == need_id
+                    and h.record.id not in used
+                    and (not strict or need_id in h.record.all_needs())
+                )
+
             for track, query, out in (
                 ("service", queries[0], group.services),
                 ("community", queries[1], group.community),
             ):
-                # For urgent needs (crisis, no food, no home) only records tagged with the need:
-                # a death cafe may read close to suicidal thoughts, but it is not crisis help.
-                strict = n.need.urgency == 1
-                mine = [
-                    h
-                    for h in results[track]
-                    if h.tag == n.need.id
-                    and h.record.id not in used
-                    and (not strict or n.need.id in h.record.all_needs())
-                ]
+                mine = [h for h in results[track] if fits(h)]
                 picks = [h for h in mine if h.record.id in shown]
                 picks += [h for h in mine if h.record.id not in shown][: max(0, PER_NEED - len(picks))]
                 if not picks:
@@ -481,18 +499,12 @@ class Suggester:
                     own = self.index.rank(
                         query,
                         terms,
-                        [(index_of[n.need.id], n.need.id, 1.0)],
+                        [(self._column[n.need.id], n.need.id, 1.0)],
                         track=track,
                         filters=filters,
                         limit=PER_NEED + len(used),
                     )
-                    picks = [
-                        h
-                        for h in own
-                        if h.tag == n.need.id
-                        and h.record.id not in used
-                        and (not strict or n.need.id in h.record.all_needs())
-                    ][:PER_NEED]
+                    picks = [h for h in own if fits(h)][:PER_NEED]
                 out.extend(picks)
                 used.update(h.record.id for h in picks)
             groups.append(group)
