@@ -22,6 +22,7 @@ from textual.widgets import Input
 from helpmate.assistant.engine import Situation, Turn, alert_key
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
 from helpmate.assistant.sessions import Session, SessionStore
+from helpmate.assistant.suggest import NeedGroup
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import HashingEmbedder
 from helpmate.knowledge.library import load_library
@@ -221,22 +222,12 @@ class ScriptedNeed:
 
 
 @dataclass
-class ScriptedGroup:
-    need_id: str | None
-    label: str
-    services: list[ScriptedHit]
-    community: list[ScriptedHit]
-    urgent: bool = False
-    matters: bool = False
-
-
-@dataclass
 class ScriptedSuggestion:
     needs: list[ScriptedNeed]
     services: list[ScriptedHit]
     community: list[ScriptedHit]
     questions: list[str]
-    groups: list[ScriptedGroup]
+    groups: list[NeedGroup]
     safeguarding: list[dict[str, Any]] = field(default_factory=list)
     area: str | None = "northgate"
 
@@ -269,7 +260,7 @@ class ScriptedEngine:
             return [ScriptedHit(self.by_id[i], 1.0, need_id) for i in ids if i not in situation.dismissed]
 
         groups = [
-            ScriptedGroup(
+            NeedGroup(
                 n.id,
                 n.label,
                 hits(PLAN[n.id][0], n.id),
@@ -282,7 +273,7 @@ class ScriptedEngine:
         for record_id in situation.pinned:
             if record_id not in shown:
                 hit = ScriptedHit(self.by_id[record_id], 0.0, None)
-                pinned = ScriptedGroup(None, "Also close to what was said", [], [])
+                pinned = NeedGroup(None, "Also close to what was said", [], [])
                 (pinned.services if hit.record.track == "service" else pinned.community).append(hit)
                 groups.append(pinned)
         questions = ["Roughly how old are they?", "What matters most to them right now?"] if needs else []
