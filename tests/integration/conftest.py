@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from helpmate.index.embedders import MiniLMEmbedder
 from helpmate.knowledge.importers import import_feed
 from helpmate.knowledge.library import load_library
 from helpmate.settings import Settings
-from tests.conftest import ORUK, SAMPLE, free_port, stop_process
+from tests.conftest import ORUK, SAMPLE, env_with, free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -87,3 +88,20 @@ def sample(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> 
     settings = Settings(home=tmp_path_factory.mktemp("sample") / "home", knowledge=SAMPLE)
     build_index(load_library(SAMPLE), settings.index_dir, open_store(settings), minilm)
     return load_runtime(settings, minilm)
+
+
+@pytest.fixture
+def hashing_home(tmp_path: Path) -> dict[str, str]:
+    """The environment of a real ``helpmate`` over the sample library, indexed with the hashing
+    embedder in a temporary HELPMATE_HOME (for the terminal app's smoke tests: no model needed)."""
+    env = env_with(
+        HELPMATE_HOME=str(tmp_path / "home"),
+        HELPMATE_KNOWLEDGE=str(SAMPLE),
+        HELPMATE_EMBEDDER="hashing",
+        HF_HUB_OFFLINE="1",
+        TERM="xterm-256color",
+    )
+    env.pop("HELPMATE_CONFIG", None)
+    helpmate = str(Path(sys.executable).parent / "helpmate")
+    subprocess.run([helpmate, "kb", "index"], env=env, check=True, capture_output=True)
+    return env

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLE, free_port, stop_process
+from tests.conftest import free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -108,17 +108,10 @@ async def screenshot(debug_port: int, url: str, out: Path) -> dict[str, Any]:
         return state
 
 
-def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path) -> None:
+def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path, hashing_home: dict[str, str]) -> None:
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    env = dict(os.environ)
-    env.update(
-        HELPMATE_HOME=str(tmp_path / "home"),
-        HELPMATE_KNOWLEDGE=str(SAMPLE),
-        HELPMATE_EMBEDDER="hashing",
-        HF_HUB_OFFLINE="1",
-    )
-    subprocess.run([HELPMATE, "kb", "index"], env=env, check=True, capture_output=True)
+    env = hashing_home
     (tmp_path / "home" / "config.toml").write_text("[tui]\ncursor_blink = false\n")
     port, debug_port = free_port(), free_port()
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops

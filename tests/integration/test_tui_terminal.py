@@ -6,7 +6,6 @@ user data; a private tmux socket keeps it away from any tmux the person running 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,26 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE
-
 pytestmark = pytest.mark.integration
 
 HELPMATE = str(Path(sys.executable).parent / "helpmate")
-
-
-@pytest.fixture
-def hashing_home(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HELPMATE_HOME=str(tmp_path / "home"),
-        HELPMATE_KNOWLEDGE=str(SAMPLE),
-        HELPMATE_EMBEDDER="hashing",
-        HF_HUB_OFFLINE="1",
-        TERM="xterm-256color",
-    )
-    env.pop("HELPMATE_CONFIG", None)
-    subprocess.run([HELPMATE, "kb", "index"], env=env, check=True, capture_output=True)
-    return env
 
 
 @pytest.fixture
