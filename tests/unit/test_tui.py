@@ -421,14 +421,12 @@ async def test_a_damaged_index_is_reported_not_a_crash(runtime: Runtime) -> None
         assert "damaged" in chat_text(app) and "--rebuild" in chat_text(app)
 
 
-@pytest.mark.asyncio
-async def test_a_language_model_that_is_down_falls_back_and_says_so(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def with_scripted_model(monkeypatch: pytest.MonkeyPatch, *script: object) -> Any:
+    """Every engine the app makes writes its replies with a scripted chat model (returned)."""
     from helpmate.assistant.llm.composer import ModelComposer
     from helpmate.assistant.llm.fake import ScriptedChatModel
 
-    model = ScriptedChatModel(script=[ConnectionRefusedError("connection refused")])
+    model = ScriptedChatModel(script=list(script))
     monkeypatch.setattr(
         Runtime,
         "engine",
@@ -436,6 +434,14 @@ async def test_a_language_model_that_is_down_falls_back_and_says_so(
             self.suggester, situation, composer=ModelComposer(model, timeout_s=5)
         ),
     )
+    return model
+
+
+@pytest.mark.asyncio
+async def test_a_language_model_that_is_down_falls_back_and_says_so(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_scripted_model(monkeypatch, ConnectionRefusedError("connection refused"))
     app = app_for(runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -473,17 +479,7 @@ async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_
 async def test_a_streamed_reply_is_drawn_as_it_arrives_then_replaced_by_the_final_one(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpmate.assistant.llm.composer import ModelComposer
-    from helpmate.assistant.llm.fake import ScriptedChatModel
-
-    model = ScriptedChatModel(script=["Try the allotment group and the advice service."])
-    monkeypatch.setattr(
-        Runtime,
-        "engine",
-        lambda self, situation=None: Engine(
-            self.suggester, situation, composer=ModelComposer(model, timeout_s=5)
-        ),
-    )
+    model = with_scripted_model(monkeypatch, "Try the allotment group and the advice service.")
     app = app_for(runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
