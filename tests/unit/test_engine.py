@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from helpmate.assistant.engine import Engine, Situation, alert_key, clean_message
-from helpmate.assistant.runtime import load_runtime, open_store
+from helpmate.assistant.runtime import Runtime, load_runtime, open_store
 from helpmate.assistant.sessions import SessionStore, export_markdown
+from helpmate.assistant.suggest import clauses_of
 from helpmate.errors import HelpmateError
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import HashingEmbedder
@@ -370,3 +371,63 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
     turn = Engine(runtime.suggester).turn("He said everyone would be better off without him.")
     route = turn.new_alerts[0]["route"]
     assert "01632" in " ".join([route.get("urgent", ""), *route.get("steps", [])]), route
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        (
+            "He's 41, used heroin for years but he's been clean for six years now and doesn't go near "
+            "drug services, doesn't need them. He wants to give something back to people on the streets.",
+            {"substance-use"},
+            {"homelessness", "volunteering"},
+        ),
+        (
+            "Off the drink for five years and proud of it. All his old mates were drinking pals; "
+            "he wants to get fit again.",
+            {"substance-use"},
+            {"physical-activity"},
+        ),
+        (
+            "She's adamant she is not lonely, she's got her church and the grandkids round, so don't "
+            "send her to a coffee morning. She needs help with the disability benefit form.",
+            {"loneliness"},
+            {"money-benefits", "disability"},
+        ),
+        (
+            "Lost her husband twelve years ago. She has made her peace with it and is not looking for "
+            "that kind of support. She'd love to sing in a choir again.",
+            {"bereavement"},
+            {"creative-arts"},
+        ),
+        # Not over: a loss that still asks for company, a relapse, a need only named.
+        (
+            "Her son took his own life two years ago and she'd like to meet other bereaved parents.",
+            set(),
+            {"bereavement"},
+        ),
+        (
+            "He was sober for two years but relapsed at Christmas and is drinking again.",
+            set(),
+            {"substance-use"},
+        ),
+        ("She's lonely since the move and would like a coffee morning nearby.", set(), {"loneliness"}),
+        ("He doesn’t want that kind of thing, he is not lonely, just bored.", {"loneliness"}, set()),
+    ],
+)
+def test_what_is_over_or_turned_down_raises_no_need(
+    runtime: Runtime, text: str, gone: set[str], kept: set[str]
+) -> None:
+    suggester = runtime.suggester
+    parts = clauses_of(text)
+    discounts = suggester.discounts(text, parts)
+
+    def counts(need: str) -> bool:
+        """Some clause still raises the need: one that names it, or any clause when none does."""
+        naming = [
+            d for (_, clause), d in zip(parts, discounts, strict=True) if need in suggester.named(clause)
+        ]
+        return any(need not in d for d in naming or discounts)
+
+    assert not [need for need in gone if counts(need)], discounts
+    assert all(counts(need) for need in kept), discounts

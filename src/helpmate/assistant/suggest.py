@@ -60,7 +60,8 @@ ALERT_NEEDS = {
     "immediate-danger": (),
 }
 _LEADING_JOIN = re.compile(r"^(?:and|but|since|because|so)\s+", re.I)
-_SPLIT = re.compile(r"(?<=[.!?;,])\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_CLAUSE = re.compile(r"(?<=,)\s+|\s+-\s+|\s+(?=(?:and|but|since|because)\s)")
 
 
 # Needs about interests and strengths: "he used to love camping" still points at them, while
@@ -101,6 +102,32 @@ _PAST_OR_DENIED = re.compile(
     r"denies|denied|isn'?t\s+(?:a\s+)?(?:problem|an\s+issue)|has\s+paid\s+off|all\s+sorted)\b",
     re.I,
 )
+
+
+# A lasting change covers its whole sentence and the rest of what is said about that problem:
+# "clean for six years now and doesn't go near drug services, doesn't need them".
+_LASTING = re.compile(
+    r"\b(?:clean\s+for|sober\s+for|dry\s+for|off\s+the\s+(?:drink|drugs|booze|bottle|gambling)|"
+    r"stopped\s+(?:drinking|using|gambling)|no\s+longer|not\s+any\s*more|done\s+with|"
+    r"(?:does|do|did)\s*(?:n't|not)\s+need\s+(?:them|it|that|those|any\s+of\s+that))\b",
+    re.I,
+)
+_SOBER = re.compile(
+    r"\b(?:clean|sober|dry|off\s+the\s+(?:drink|drugs|booze|bottle)|stopped\s+(?:drinking|using))\b", re.I
+)
+_RELAPSE = re.compile(
+    r"\b(?:relaps\w*|back\s+on\s+(?:the|it)|fallen\s+off|(?:drinking|using|gambling|betting)\s+again)\b", re.I
+)
+# What the person turns down ("she is not lonely", "not looking for that kind of support", "please
+# don't send her to a coffee morning"): the needs it names are left out, and with "that kind of" or
+# "made her peace with it" the needs of the sentence before too.
+_DECLINED = re.compile(
+    r"\b(?:(?:is|am|are|was|'s|'m)\s+not\s+(?:lonely|isolated|grieving|depressed)|not\s+looking\s+for|"
+    r"(?:does|do|did)\s*(?:n't|not)\s+want\s+(?:that|this|any)\s+(?:kind|sort|type)|made\s+(?:her|his|their|my)\s+peace|"
+    r"(?:don't|do\s+not)\s+send\s+(?:her|him|them)\s+to)",
+    re.I,
+)
+_BACK_REFERENCE = re.compile(r"\b(?:(?:that|this)\s+(?:kind|sort|type)\s+of|peace\s+with\s+it)\b", re.I)
 
 
 def past_or_denied(clause: str) -> bool:
@@ -212,9 +239,20 @@ def offer(record: Record, limit: int) -> str:
     return one_line(record.description or record.name, limit)
 
 
-def segments(text: str) -> list[str]:
-    parts = [p.strip(" ,.;") for p in _SPLIT.split(text) if p]
-    parts = [p for p in parts if len(p.split()) >= 2]
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def clauses_of(text: str) -> list[tuple[int, str]]:
+    """The clauses of a text (the last eight), each with the number of its sentence; none for a
+    text of one clause."""
+    parts = [
+        (n, p.strip(" ,.;"))
+        for n, sentence in enumerate(sentences(text))
+        for p in _CLAUSE.split(sentence)
+        if p
+    ]
+    parts = [(n, p) for n, p in parts if len(p.split()) >= 2]
     return parts[-8:] if len(parts) > 1 else []
 
 
@@ -251,32 +289,84 @@ class Suggester:
         tokens = " " + " ".join(tokenize(clause)) + " "
         return any(k in tokens for k in self._problem_keywords)
 
+    def named(self, text: str, among: Collection[str] | None = None) -> set[str]:
+        """The needs whose keywords the text uses (of ``among``, when given)."""
+        tokens = " " + " ".join(tokenize(text)) + " "
+        return {
+            need.id
+            for need, words in zip(self.needs, self._keywords, strict=True)
+            if (among is None or need.id in among) and any(k in tokens for k in words)
+        }
+
+    def discounts(self, text: str, clauses: list[tuple[int, str]]) -> list[set[str]]:
+        """For each clause, the needs it must not raise: problems it puts in the past or denies
+        ("she used to drink"), problems that a lasting change in the text ended ("clean for six
+        years now, doesn't need them"), and what the person turns down ("she is not lonely, so
+        don't send her to a coffee morning"; "lost her husband years ago, she has made her peace
+        with it and is not looking for that kind of support")."""
+        text = text.replace("’", "'")
+        said = sentences(text)
+        # What each sentence ends or turns down: discounted in all of that sentence (every problem,
+        # for a sentence about a lasting change), and the needs it names wherever they are named.
+        ended_in: list[set[str]] = [set() for _ in said]
+        ended: set[str] = set()
+        for n, sentence in enumerate(said):
+            if _LASTING.search(sentence) and not _RELAPSE.search(text):
+                ended_in[n] |= PROBLEM_NEEDS
+                ended |= self.named(sentence, PROBLEM_NEEDS)
+                if _SOBER.search(sentence):
+                    ended.add("substance-use")
+            match = _DECLINED.search(sentence)
+            if match:
+                declined = self.named(sentence[match.start() :]) - INTEREST_NEEDS
+                if _BACK_REFERENCE.search(sentence) and n:
+                    declined |= self.named(said[n - 1]) - INTEREST_NEEDS
+                    ended_in[n - 1] |= declined
+                ended_in[n] |= declined
+                ended |= declined
+        result = []
+        everything = {need.id for need in self.needs}
+        for n, clause in clauses:
+            clause = clause.replace("’", "'")
+            if _DECLINED.search(clause):
+                # "please don't send her to a coffee morning" is what she does not want: no need.
+                result.append(set(everything))
+                continue
+            out = set(PROBLEM_NEEDS) if self.discounted(clause) else set()
+            result.append(out | ended_in[n] | self.named(clause, ended))
+        return result
+
     # ------------------------------------------------------------------ needs
 
     def detect_needs(
-        self, text: str, vectors: np.ndarray, clauses: list[str] | None = None, cap: int = MAX_NEEDS
+        self,
+        text: str,
+        vectors: np.ndarray,
+        clauses: list[str] | None = None,
+        cap: int = MAX_NEEDS,
+        discounts: list[set[str]] | None = None,
     ) -> list[NeedScore]:
-        """Needs in a text. ``vectors`` are the text's then each clause's (``clauses``) embeddings."""
+        """Needs in a text. ``vectors`` are the text's then each clause's (``clauses``) embeddings;
+        ``discounts`` the needs each clause must not raise (``Suggester.discounts``)."""
         clauses = clauses or []
+        discounts = discounts if discounts is not None else [set() for _ in clauses]
         texts = [text, *clauses]
-        past = [False] + [self.discounted(c) for c in clauses]
-        current_rows = [i for i, flag in enumerate(past) if not flag and not (i == 0 and any(past))]
-        current_text = (
-            " ".join(c for c, flag in zip(clauses, past[1:], strict=True) if not flag) if any(past) else text
-        )
         sims = vectors @ self._example_vecs.T  # (texts, examples)
         search = vectors @ self._search_vecs.T  # (texts, needs)
         all_tokens = " " + " ".join(tokenize(text)) + " "
-        current_tokens = " " + " ".join(tokenize(current_text)) + " "
         scored = []
         for i, need in enumerate(self.needs):
-            rows = current_rows if need.id in PROBLEM_NEEDS and any(past) else list(range(len(texts)))
+            if any(need.id in d for d in discounts):
+                # Only the clauses that do not put this need in the past or turn it down count.
+                rows = [r + 1 for r, d in enumerate(discounts) if need.id not in d]
+                tokens = " " + " ".join(tokenize(" ".join(texts[r] for r in rows))) + " "
+            else:
+                rows, tokens = list(range(len(texts))), all_tokens
             if not rows:
                 continue
             columns = self._example_need == i
             best = sims[np.ix_(np.array(rows, dtype=np.intp), np.flatnonzero(columns))].max(axis=0)
             score = float(np.sort(best)[-TOP_EXAMPLES:].mean()) + SEARCH_WEIGHT * float(search[rows, i].max())
-            tokens = current_tokens if need.id in PROBLEM_NEEDS else all_tokens
             hits = list(dict.fromkeys(k.strip() for k in self._keywords[i] if k in tokens))
             score += KEYWORD_BONUS * min(len(hits), 3)
             clause_rows = [r for r in rows if r > 0] or rows
@@ -334,8 +424,10 @@ class Suggester:
         profile = profile or read_profile(text)
         if not text and not add_needs and not pinned:
             return Suggestion([], [], [], self.questions([], None, area, text), area, age, alerts, text)
-        clauses = segments(text)
-        kept = [c for c in clauses if not self.discounted(c)]
+        parts = clauses_of(text)
+        clauses = [c for _, c in parts]
+        discounts = self.discounts(text, parts)
+        kept = [c for c, d in zip(clauses, discounts, strict=True) if not d]
         # Search for what is true now: past or denied problems stay out of the query.
         current = " ".join(kept) if clauses and len(kept) < len(clauses) else ""
         interests = profile.strengths[:6]
@@ -350,9 +442,13 @@ class Suggester:
         excluded = exclude_needs or set()
         found = [
             n
-            for n in self.detect_needs(text, vectors[:n_text], clauses, cap=MAX_NEEDS + 2)
+            for n in self.detect_needs(text, vectors[:n_text], clauses, MAX_NEEDS + 2, discounts)
             if n.need.id not in excluded
         ]
+        # Life-stage needs follow the person's age, unless family of another age is in the picture.
+        family = _FAMILY.search(text.lower()) is not None
+        if age is not None and not family:
+            found = [n for n in found if n.need.id not in _OUTSIDE_AGE or not _OUTSIDE_AGE[n.need.id](age)]
         # What matters to the person keeps its need in the plan even when it is not among the
         # strongest: it takes the place of the weakest need that does not matter to them.
         mattering = self.matters_needs(matter_vecs, {n.need.id for n in found} | set(add_needs))
@@ -382,7 +478,6 @@ class Suggester:
         ]
         # The age filter is for the person; with children or other family in the picture, help for them
         # (a young carers' service, a youth club) must stay in reach.
-        family = _FAMILY.search(text.lower()) is not None
         filters = Filters(area=area, audience=audience, age=None if family else age)
         # Interests and strengths pull the community track towards what the person enjoys.
         community_query = query
@@ -549,6 +644,9 @@ _FAMILY = re.compile(
     r"\b(?:kids?|children|child|son|sons|daughters?|baby|babies|toddler|grand(?:son|daughter|children|kids)|"
     r"teenager|sister|brother|nephew|niece|mum\s+of|dad\s+of|parents?)\b"
 )
+# Life-stage needs that an age rules out (the taxonomy: young people roughly 8 to 25; later life
+# from about 50, as the older people's charities count it).
+_OUTSIDE_AGE = {"young-people": lambda age: age > 25, "later-life": lambda age: age < 50}
 _MATTERS = re.compile(r"\b(?:matters?|important|wants?\s+to|would\s+(?:like|love)|hopes?|goal|wish(?:es)?)\b")
 _ENJOYS = re.compile(
     r"\b(?:loves?|enjoys?|likes?|used\s+to\s+love|good\s+at|lights?\s+up|perked\s+up|interested\s+in|passion)\b"
