@@ -168,7 +168,7 @@ def phase_quality(library: str, home: str) -> dict:
     runtime = load_runtime(settings, warn_stale=False)
     index = runtime.index
     out = {}
-    for name in ("oruk-dev", "oruk-holdout", "oruk-holdout2"):
+    for name in ("oruk-dev", "oruk-holdout", "oruk-holdout2", "oruk-holdout3"):
         cases = load_cases(REPO / "evals" / f"{name}.yaml")
         dense, bm25 = [], []
         for case in cases:

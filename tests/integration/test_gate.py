@@ -20,7 +20,7 @@ def test_sample_set_meets_its_floors(sample: Runtime) -> None:
     assert failures == [], failures
 
 
-@pytest.mark.parametrize("name", ["oruk-dev", "oruk-holdout", "oruk-holdout2"])
+@pytest.mark.parametrize("name", ["oruk-dev", "oruk-holdout", "oruk-holdout2", "oruk-holdout3"])
 def test_oruk_sets_meet_their_floors(oruk, name: str) -> None:  # type: ignore[no-untyped-def]
     summary = summarise(run_cases(oruk.suggester, load_cases(REPO / "evals" / f"{name}.yaml")))
     assert check(summary, load_thresholds(REPO / "evals" / "thresholds.toml")[name]) == []
