@@ -412,6 +412,11 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             {"substance-use"},
         ),
         ("She's lonely since the move and would like a coffee morning nearby.", set(), {"loneliness"}),
+        (
+            "Since the stroke he can no longer cook for himself, so there's no food in the house.",
+            set(),
+            {"food"},
+        ),
         ("He doesn’t want that kind of thing, he is not lonely, just bored.", {"loneliness"}, set()),
     ],
 )

@@ -105,11 +105,11 @@ _PAST_OR_DENIED = re.compile(
 
 
 # A lasting change covers its whole sentence and the rest of what is said about that problem:
-# "clean for six years now and doesn't go near drug services, doesn't need them".
+# "clean for six years now and doesn't go near drug services, doesn't need them". ("No longer" is
+# not one: "he can no longer cook for himself" is a new problem, not an old one.)
 _LASTING = re.compile(
     r"\b(?:clean\s+for|sober\s+for|dry\s+for|off\s+the\s+(?:drink|drugs|booze|bottle|gambling)|"
-    r"stopped\s+(?:drinking|using|gambling)|no\s+longer|not\s+any\s*more|done\s+with|"
-    r"(?:does|do|did)\s*(?:n't|not)\s+need\s+(?:them|it|that|those|any\s+of\s+that))\b",
+    r"stopped\s+(?:drinking|using|gambling)|done\s+with\s+(?:the\s+)?(?:meetings|drink|drinking|drugs|booze|gambling))\b",
     re.I,
 )
 _SOBER = re.compile(
