@@ -417,6 +417,17 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             set(),
             {"food"},
         ),
+        # A recovery or a refusal ends only what it speaks of.
+        (
+            "He's been sober for two years but the debts are piling up and he's scared of losing the flat.",
+            {"substance-use"},
+            {"debt"},
+        ),
+        (
+            "She's not looking for work because of her back, but the rent arrears scare her.",
+            {"employment"},
+            {"debt"},
+        ),
         ("He doesn’t want that kind of thing, he is not lonely, just bored.", {"loneliness"}, set()),
     ],
 )

@@ -104,16 +104,22 @@ _PAST_OR_DENIED = re.compile(
 )
 
 
-# A lasting change covers its whole sentence and the rest of what is said about that problem:
-# "clean for six years now and doesn't go near drug services, doesn't need them". ("No longer" is
-# not one: "he can no longer cook for himself" is a new problem, not an old one.)
-_LASTING = re.compile(
-    r"\b(?:clean\s+for|sober\s+for|dry\s+for|off\s+the\s+(?:drink|drugs|booze|bottle|gambling)|"
-    r"stopped\s+(?:drinking|using|gambling)|done\s+with\s+(?:the\s+)?(?:meetings|drink|drinking|drugs|booze|gambling))\b",
-    re.I,
-)
-_SOBER = re.compile(
-    r"\b(?:clean|sober|dry|off\s+the\s+(?:drink|drugs|booze|bottle)|stopped\s+(?:drinking|using))\b", re.I
+# A clear recovery ends that problem for the whole text, unless the text speaks of a relapse:
+# "clean for six years now and doesn't go near drug services". ("No longer" is not one: "he can no
+# longer cook for himself" is a new problem, not an old one.)
+_RECOVERED = (
+    (
+        "substance-use",
+        re.compile(
+            r"\b(?:(?:clean|sober|dry)\s+(?:for|since)\b|sober\b|sobriety|off\s+the\s+(?:drink|drugs|booze|bottle)|"
+            r"stopped\s+(?:drinking|using)|done\s+with\s+(?:the\s+)?(?:meetings|drink|drinking|drugs|booze))",
+            re.I,
+        ),
+    ),
+    (
+        "gambling",
+        re.compile(r"\b(?:(?:stopped|quit|given\s+up)\s+(?:gambling|betting)|off\s+the\s+gambling)", re.I),
+    ),
 )
 _RELAPSE = re.compile(
     r"\b(?:relaps\w*|back\s+on\s+(?:the|it)|fallen\s+off|(?:drinking|using|gambling|betting)\s+again)\b", re.I
@@ -300,40 +306,42 @@ class Suggester:
 
     def discounts(self, text: str, clauses: list[tuple[int, str]]) -> list[set[str]]:
         """For each clause, the needs it must not raise: problems it puts in the past or denies
-        ("she used to drink"), problems that a lasting change in the text ended ("clean for six
-        years now, doesn't need them"), and what the person turns down ("she is not lonely, so
-        don't send her to a coffee morning"; "lost her husband years ago, she has made her peace
-        with it and is not looking for that kind of support")."""
+        ("she used to drink"), a problem the person has recovered from ("clean for six years now"),
+        and what the person turns down ("she is not lonely, so don't send her to a coffee
+        morning"; "lost her husband years ago, she has made her peace with it and is not looking for
+        that kind of support"). Those last two hold for the whole text, and a clause about them
+        ("used heroin for years") raises no other problem either."""
         text = text.replace("’", "'")
         said = sentences(text)
-        # What each sentence ends or turns down: discounted in all of that sentence (every problem,
-        # for a sentence about a lasting change), and the needs it names wherever they are named.
-        ended_in: list[set[str]] = [set() for _ in said]
         ended: set[str] = set()
-        for n, sentence in enumerate(said):
-            if _LASTING.search(sentence) and not _RELAPSE.search(text):
-                ended_in[n] |= PROBLEM_NEEDS
-                ended |= self.named(sentence, PROBLEM_NEEDS)
-                if _SOBER.search(sentence):
-                    ended.add("substance-use")
-            match = _DECLINED.search(sentence)
+        about_it: set[int] = set()  # sentences a refusal points back to ("that kind of support")
+        if not _RELAPSE.search(text):
+            ended |= {need for need, pattern in _RECOVERED if pattern.search(text)}
+        for n, clause in clauses:
+            clause = clause.replace("’", "'")
+            match = _DECLINED.search(clause)
             if match:
-                declined = self.named(sentence[match.start() :]) - INTEREST_NEEDS
-                if _BACK_REFERENCE.search(sentence) and n:
-                    declined |= self.named(said[n - 1]) - INTEREST_NEEDS
-                    ended_in[n - 1] |= declined
-                ended_in[n] |= declined
-                ended |= declined
-        result = []
+                ended |= self.named(clause[match.start() :]) - INTEREST_NEEDS
+                if _BACK_REFERENCE.search(clause) and n:
+                    ended |= self.named(said[n - 1]) - INTEREST_NEEDS
+                    about_it.add(n - 1)
         everything = {need.id for need in self.needs}
+        result = []
         for n, clause in clauses:
             clause = clause.replace("’", "'")
             if _DECLINED.search(clause):
                 # "please don't send her to a coffee morning" is what she does not want: no need.
                 result.append(set(everything))
                 continue
-            out = set(PROBLEM_NEEDS) if self.discounted(clause) else set()
-            result.append(out | ended_in[n] | self.named(clause, ended))
+            out = set(ended)
+            if (
+                self.discounted(clause)
+                or self.named(clause, ended)
+                or n in about_it
+                or any(pattern.search(clause) for need, pattern in _RECOVERED if need in ended)
+            ):
+                out |= PROBLEM_NEEDS
+            result.append(out)
         return result
 
     # ------------------------------------------------------------------ needs
@@ -427,7 +435,8 @@ class Suggester:
         parts = clauses_of(text)
         clauses = [c for _, c in parts]
         discounts = self.discounts(text, parts)
-        kept = [c for c, d in zip(clauses, discounts, strict=True) if not d]
+        # Clauses about an old or turned-down matter (every problem discounted there) leave the query.
+        kept = [c for c, d in zip(clauses, discounts, strict=True) if not d >= PROBLEM_NEEDS]
         # Search for what is true now: past or denied problems stay out of the query.
         current = " ".join(kept) if clauses and len(kept) < len(clauses) else ""
         interests = profile.strengths[:6]
