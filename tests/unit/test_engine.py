@@ -376,6 +376,7 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
 @pytest.mark.parametrize(
     ("text", "gone", "kept"),
     [
+        # Over, or turned down: the need is not raised.
         (
             "He's 41, used heroin for years but he's been clean for six years now and doesn't go near "
             "drug services, doesn't need them. He wants to give something back to people on the streets.",
@@ -383,8 +384,7 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             {"homelessness", "volunteering"},
         ),
         (
-            "Off the drink for five years and proud of it. All his old mates were drinking pals; "
-            "he wants to get fit again.",
+            "Off the drink for five years now and proud of it, all his old mates were drinking pals.",
             {"substance-use"},
             {"physical-activity"},
         ),
@@ -394,13 +394,15 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             {"loneliness"},
             {"money-benefits", "disability"},
         ),
+        ("She isn’t lonely, she has good neighbours and her sister pops in daily.", {"loneliness"}, set()),
         (
             "Lost her husband twelve years ago. She has made her peace with it and is not looking for "
             "that kind of support. She'd love to sing in a choir again.",
             {"bereavement"},
             {"creative-arts"},
         ),
-        # Not over: a loss that still asks for company, a relapse, a need only named.
+        # Still live: a loss that still asks for company, a relapse or a new habit, a new problem,
+        # a lonely person asking for company, help for someone else's recovery.
         (
             "Her son took his own life two years ago and she'd like to meet other bereaved parents.",
             set(),
@@ -411,24 +413,62 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             set(),
             {"substance-use"},
         ),
+        (
+            "He stopped drinking in January but now he's using cocaine most weekends.",
+            set(),
+            {"substance-use"},
+        ),
+        (
+            "Her son has been clean for a month, but she is drinking heavily herself and can't cope.",
+            set(),
+            {"substance-use"},
+        ),
+        (
+            "The flat has been dry for a month since they fixed the leak. Her husband drinks two bottles "
+            "of wine a day.",
+            set(),
+            {"substance-use"},
+        ),
+        ("She has stopped using the heating because she can’t afford it.", set(), {"fuel-energy"}),
         ("She's lonely since the move and would like a coffee morning nearby.", set(), {"loneliness"}),
         (
             "Since the stroke he can no longer cook for himself, so there's no food in the house.",
             set(),
             {"food"},
         ),
-        # A recovery or a refusal ends only what it speaks of.
+        # Turning down one service, or accepting an illness, never ends the need behind it.
+        (
+            "Don't send him to the hostel again, he was assaulted there, he's sleeping in a tent by the canal.",
+            set(),
+            {"homelessness"},
+        ),
+        (
+            "Please don't send her to the foodbank, she's too proud, but she has no food and the electric is off.",
+            set(),
+            {"food"},
+        ),
+        (
+            "She is not looking for work due to her severe anxiety and panic attacks.",
+            set(),
+            {"mental-health"},
+        ),
+        (
+            "Mr Ahmed has terminal cancer and weeks to live. He has made his peace with it but his wife "
+            "is struggling to cope.",
+            set(),
+            {"end-of-life"},
+        ),
+        # A recovery ends only what it speaks of.
         (
             "He's been sober for two years but the debts are piling up and he's scared of losing the flat.",
             {"substance-use"},
             {"debt"},
         ),
         (
-            "She's not looking for work because of her back, but the rent arrears scare her.",
-            {"employment"},
-            {"debt"},
+            "Clean for two years, but the years of drug use have left him with serious debts and no home.",
+            {"substance-use"},
+            {"debt", "homelessness"},
         ),
-        ("He doesn’t want that kind of thing, he is not lonely, just bored.", {"loneliness"}, set()),
     ],
 )
 def test_what_is_over_or_turned_down_raises_no_need(

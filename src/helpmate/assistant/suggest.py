@@ -104,36 +104,55 @@ _PAST_OR_DENIED = re.compile(
 )
 
 
-# A clear recovery ends that problem for the whole text, unless the text speaks of a relapse:
-# "clean for six years now and doesn't go near drug services". ("No longer" is not one: "he can no
-# longer cook for himself" is a new problem, not an old one.)
+# A recovery the worker states plainly ends that problem in its own sentence, unless the sentence
+# also speaks of a relapse or a new habit ("stopped drinking in January but now he's using cocaine").
+# Only plain wording counts: "stopped using the heating", "off the drugs the GP gave him" or "dry
+# since they fixed the leak" are not recoveries, and "no longer" is not one either ("he can no
+# longer cook for himself" is a new problem).
+_DURATION = (
+    r"(?:(?:over|nearly|almost|about|more\s+than)\s+)?(?:\d+|a|an|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|fifteen|twenty|thirty|several|many|a\s+few|a\s+couple\s+of)\s+(?:years?|months?|weeks?)"
+)
 _RECOVERED = (
     (
         "substance-use",
         re.compile(
-            r"\b(?:(?:clean|sober|dry)\s+(?:for|since)\b|sober\b|sobriety|off\s+the\s+(?:drink|drugs|booze|bottle)|"
-            r"stopped\s+(?:drinking|using)|done\s+with\s+(?:the\s+)?(?:meetings|drink|drinking|drugs|booze))",
+            rf"\b(?:(?:clean|sober|dry)\s+for\s+{_DURATION}|off\s+the\s+(?:drink|booze|bottle)|stopped\s+drinking|"
+            rf"(?:hasn't|has\s+not|hadn't|had\s+not)\s+(?:had\s+a\s+drink|touched\s+a\s+drop)|in\s+recovery\s+for\s+{_DURATION})",
             re.I,
         ),
     ),
     (
         "gambling",
-        re.compile(r"\b(?:(?:stopped|quit|given\s+up)\s+(?:gambling|betting)|off\s+the\s+gambling)", re.I),
+        re.compile(
+            r"\b(?:(?:stopped|quit|given\s+up)\s+(?:gambling|betting)|(?:hasn't|has\s+not)\s+had\s+a\s+bet)",
+            re.I,
+        ),
     ),
 )
 _RELAPSE = re.compile(
-    r"\b(?:relaps\w*|back\s+on\s+(?:the|it)|fallen\s+off|(?:drinking|using|gambling|betting)\s+again)\b", re.I
-)
-# What the person turns down ("she is not lonely", "not looking for that kind of support", "please
-# don't send her to a coffee morning"): the needs it names are left out, and with "that kind of" or
-# "made her peace with it" the needs of the sentence before too.
-_DECLINED = re.compile(
-    r"\b(?:(?:is|am|are|was|'s|'m)\s+not\s+(?:lonely|isolated|grieving|depressed)|not\s+looking\s+for|"
-    r"(?:does|do|did)\s*(?:n't|not)\s+want\s+(?:that|this|any)\s+(?:kind|sort|type)|made\s+(?:her|his|their|my)\s+peace|"
-    r"(?:don't|do\s+not)\s+send\s+(?:her|him|them)\s+to)",
+    r"\b(?:relaps\w*|lapsed?|back\s+on|fallen\s+off|again|heavily|started\s+(?:drinking|using|gambling|betting|taking)|"
+    r"but\s+now|now\s+(?:he|she|they)?\s*(?:'s|is|are)?\s*(?:using|drinking|gambling|betting|taking|playing|plays))",
     re.I,
 )
-_BACK_REFERENCE = re.compile(r"\b(?:(?:that|this)\s+(?:kind|sort|type)\s+of|peace\s+with\s+it)\b", re.I)
+# Turning down company: "she is not lonely", "please don't send her to a coffee morning". Only
+# loneliness is ended this way: turning down one service ("don't send him to the hostel again")
+# never ends the need behind it.
+_NOT_LONELY = re.compile(
+    r"\b(?:(?:isn't|is\s+not|'s\s+not|'m\s+not|am\s+not|not|never)\s+(?:lonely|isolated)|"
+    r"(?:doesn't|does\s+not|don't|do\s+not)\s+feel\s+(?:lonely|isolated)|"
+    r"(?:don't|do\s+not|doesn't|does\s+not|won't|wouldn't)\s+(?:send\s+(?:her|him|them)\s+to|want|need)\s+"
+    r"(?:to\s+go\s+to\s+)?(?:a\s+|any\s+)?(?:coffee\s+mornings?|lunch\s+clubs?|befriend\w*|social\s+groups?|day\s+centres?))",
+    re.I,
+)
+# Having moved on from a loss: "lost her husband twelve years ago. She has made her peace with it and
+# is not looking for that kind of support" ends bereavement, when this or the sentence before
+# speaks of the loss ("made his peace with it" about his own illness ends nothing).
+_MOVED_ON = re.compile(
+    r"\b(?:made\s+(?:her|his|their|my)\s+peace\s+with\s+it|"
+    r"(?:not\s+looking\s+for|(?:doesn't|does\s+not|don't|do\s+not)\s+want)\s+(?:that|this|any)\s+(?:kind|sort)\s+of\s+(?:support|help))",
+    re.I,
+)
 
 
 def past_or_denied(clause: str) -> bool:
@@ -306,40 +325,40 @@ class Suggester:
 
     def discounts(self, text: str, clauses: list[tuple[int, str]]) -> list[set[str]]:
         """For each clause, the needs it must not raise: problems it puts in the past or denies
-        ("she used to drink"), a problem the person has recovered from ("clean for six years now"),
-        and what the person turns down ("she is not lonely, so don't send her to a coffee
-        morning"; "lost her husband years ago, she has made her peace with it and is not looking for
-        that kind of support"). Those last two hold for the whole text, and a clause about them
-        ("used heroin for years") raises no other problem either."""
+        ("she used to drink"); a problem the person has plainly recovered from, in that sentence
+        ("used heroin for years but he's been clean for six years now"); loneliness when they say
+        they are not lonely or turn down company; bereavement when they have made their peace with
+        an old loss. A clause that speaks only of the old matter raises no other problem either and
+        leaves the query; a clause that also names a live problem keeps it ("clean for two years,
+        but the drugs left him with debts and no home" keeps the debts and the home)."""
         text = text.replace("’", "'")
         said = sentences(text)
+        recovered: dict[int, set[str]] = {}  # sentence -> the problems it says are over
+        for n, sentence in enumerate(said):
+            if not _RELAPSE.search(sentence):
+                recovered[n] = {need for need, pattern in _RECOVERED if pattern.search(sentence)}
         ended: set[str] = set()
-        about_it: set[int] = set()  # sentences a refusal points back to ("that kind of support")
-        if not _RELAPSE.search(text):
-            ended |= {need for need, pattern in _RECOVERED if pattern.search(text)}
-        for n, clause in clauses:
-            clause = clause.replace("’", "'")
-            match = _DECLINED.search(clause)
-            if match:
-                ended |= self.named(clause[match.start() :]) - INTEREST_NEEDS
-                if _BACK_REFERENCE.search(clause) and n:
-                    ended |= self.named(said[n - 1]) - INTEREST_NEEDS
-                    about_it.add(n - 1)
-        everything = {need.id for need in self.needs}
+        if _NOT_LONELY.search(text):
+            ended.add("loneliness")
+        for n, sentence in enumerate(said):
+            if _MOVED_ON.search(sentence) and "bereavement" in self.named(
+                " ".join(said[max(0, n - 1) : n + 1])
+            ):
+                ended.add("bereavement")
         result = []
         for n, clause in clauses:
             clause = clause.replace("’", "'")
-            if _DECLINED.search(clause):
-                # "please don't send her to a coffee morning" is what she does not want: no need.
-                result.append(set(everything))
-                continue
-            out = set(ended)
-            if (
+            over = recovered.get(n, set()) | ended
+            out = set(over)
+            named = self.named(clause)
+            about_old_matter = (
                 self.discounted(clause)
-                or self.named(clause, ended)
-                or n in about_it
-                or any(pattern.search(clause) for need, pattern in _RECOVERED if need in ended)
-            ):
+                or any(pattern.search(clause) for _, pattern in _RECOVERED)
+                or _NOT_LONELY.search(clause) is not None
+                or _MOVED_ON.search(clause) is not None
+                or (named & over and not named & PROBLEM_NEEDS - over)
+            )
+            if about_old_matter:
                 out |= PROBLEM_NEEDS
             result.append(out)
         return result
@@ -454,10 +473,6 @@ class Suggester:
             for n in self.detect_needs(text, vectors[:n_text], clauses, MAX_NEEDS + 2, discounts)
             if n.need.id not in excluded
         ]
-        # Life-stage needs follow the person's age, unless family of another age is in the picture.
-        family = _FAMILY.search(text.lower()) is not None
-        if age is not None and not family:
-            found = [n for n in found if n.need.id not in _OUTSIDE_AGE or not _OUTSIDE_AGE[n.need.id](age)]
         # What matters to the person keeps its need in the plan even when it is not among the
         # strongest: it takes the place of the weakest need that does not matter to them.
         mattering = self.matters_needs(matter_vecs, {n.need.id for n in found} | set(add_needs))
@@ -487,6 +502,7 @@ class Suggester:
         ]
         # The age filter is for the person; with children or other family in the picture, help for them
         # (a young carers' service, a youth club) must stay in reach.
+        family = _FAMILY.search(text.lower()) is not None
         filters = Filters(area=area, audience=audience, age=None if family else age)
         # Interests and strengths pull the community track towards what the person enjoys.
         community_query = query
@@ -653,9 +669,6 @@ _FAMILY = re.compile(
     r"\b(?:kids?|children|child|son|sons|daughters?|baby|babies|toddler|grand(?:son|daughter|children|kids)|"
     r"teenager|sister|brother|nephew|niece|mum\s+of|dad\s+of|parents?)\b"
 )
-# Life-stage needs that an age rules out (the taxonomy: young people roughly 8 to 25; later life
-# from about 50, as the older people's charities count it).
-_OUTSIDE_AGE = {"young-people": lambda age: age > 25, "later-life": lambda age: age < 50}
 _MATTERS = re.compile(r"\b(?:matters?|important|wants?\s+to|would\s+(?:like|love)|hopes?|goal|wish(?:es)?)\b")
 _ENJOYS = re.compile(
     r"\b(?:loves?|enjoys?|likes?|used\s+to\s+love|good\s+at|lights?\s+up|perked\s+up|interested\s+in|passion)\b"
