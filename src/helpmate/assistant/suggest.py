@@ -297,22 +297,6 @@ class Suggester:
         self._keywords = [
             [" " + " ".join(tokenize(k)) + " " for k in need.keywords if tokenize(k)] for need in self.needs
         ]
-        self._problem_keywords = [
-            k
-            for need, words in zip(self.needs, self._keywords, strict=True)
-            if need.id in PROBLEM_NEEDS
-            for k in words
-        ]
-
-    def discounted(self, clause: str) -> bool:
-        """A clause that puts a problem in the past or denies it ("she used to drink", "no debts").
-
-        "He used to box" or "left the Army years ago" are not discounted: no problem is named.
-        """
-        if not past_or_denied(clause):
-            return False
-        tokens = " " + " ".join(tokenize(clause)) + " "
-        return any(k in tokens for k in self._problem_keywords)
 
     def named(self, text: str, among: Collection[str] | None = None) -> set[str]:
         """The needs whose keywords the text uses (of ``among``, when given)."""
@@ -334,13 +318,10 @@ class Suggester:
         text = text.replace("’", "'")
         said = sentences(text)
         recovered: dict[int, set[str]] = {}  # sentence -> the problems it says are over
+        ended = {"loneliness"} if _NOT_LONELY.search(text) else set()
         for n, sentence in enumerate(said):
             if not _RELAPSE.search(sentence):
                 recovered[n] = {need for need, pattern in _RECOVERED if pattern.search(sentence)}
-        ended: set[str] = set()
-        if _NOT_LONELY.search(text):
-            ended.add("loneliness")
-        for n, sentence in enumerate(said):
             if _MOVED_ON.search(sentence) and "bereavement" in self.named(
                 " ".join(said[max(0, n - 1) : n + 1])
             ):
@@ -352,7 +333,8 @@ class Suggester:
             out = set(over)
             named = self.named(clause)
             about_old_matter = (
-                self.discounted(clause)
+                # Past or denied ("she used to drink", "no debts"); "he used to box" names no problem.
+                (past_or_denied(clause) and named & PROBLEM_NEEDS)
                 or any(pattern.search(clause) for _, pattern in _RECOVERED)
                 or _NOT_LONELY.search(clause) is not None
                 or _MOVED_ON.search(clause) is not None
