@@ -38,6 +38,7 @@ from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
     app_for,
     build,
     fixed_today,
+    hold_turns,
     home,
     plain,
     runtime,
@@ -317,13 +318,7 @@ async def test_a_keystroke_echoes_while_a_suggestion_is_computed(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate()
-    original = Engine.turn
-
-    def slow_turn(self: Engine, text: str, on_token: Any = None) -> Any:
-        gate.wait()
-        return original(self, text, on_token)
-
-    monkeypatch.setattr(Engine, "turn", slow_turn)
+    hold_turns(monkeypatch, gate, lambda _call, _text: True)
     app = app_for(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -28,6 +28,7 @@ from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
     Gate,
     app_for,
     build,
+    hold_turns,
     home,
     plain,
     runtime,
@@ -108,16 +109,7 @@ async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate()
-    original = Engine.turn
-    calls = {"n": 0}
-
-    def slow_turn(self: Engine, text: str, on_token: Any = None) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            gate.wait()
-        return original(self, text, on_token)
-
-    monkeypatch.setattr(Engine, "turn", slow_turn)
+    hold_turns(monkeypatch, gate, lambda call, _text: call == 2)
     app = app_for(runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -203,18 +195,12 @@ async def test_messages_typed_while_loading_or_busy_are_answered_in_order(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loading, busy = Gate(), Gate()
-    original = Engine.turn
-
-    def slow_turn(self: Engine, text: str, on_token: Any = None) -> Any:
-        if text.startswith("message 0:") or text.startswith("message 8:"):
-            busy.wait()
-        return original(self, text, on_token)
+    hold_turns(monkeypatch, busy, lambda _call, text: text.startswith(("message 0:", "message 8:")))
 
     def slow_loader(_settings: Settings) -> Runtime:
         loading.wait()
         return runtime
 
-    monkeypatch.setattr(Engine, "turn", slow_turn)
     app = app_for(runtime, loader=slow_loader)
     sent = [f"message {i}: he is lonely" for i in range(16)]
     async with app.run_test(size=(80, 24)) as pilot:

@@ -19,7 +19,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from helpmate.assistant.engine import Situation, Turn, alert_key
+from helpmate.assistant.engine import Engine, Situation, Turn, alert_key
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
 from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.assistant.suggest import NeedGroup
@@ -130,6 +130,21 @@ class Gate:
 
     def open(self) -> None:
         self.event.set()
+
+
+def hold_turns(monkeypatch: pytest.MonkeyPatch, gate: Gate, held: Callable[[int, str], bool]) -> None:
+    """Make ``Engine.turn`` wait at the gate for the turns ``held(call number from 1, text)`` picks."""
+    original = Engine.turn
+    calls = 0
+
+    def held_turn(self: Engine, text: str, on_token: Any = None) -> Any:
+        nonlocal calls
+        calls += 1
+        if held(calls, text):
+            gate.wait()
+        return original(self, text, on_token)
+
+    monkeypatch.setattr(Engine, "turn", held_turn)
 
 
 # --------------------------------------------------------------------------- a scripted engine
