@@ -9,7 +9,7 @@ import pytest
 
 from helpmate.assistant.engine import Engine, Situation, alert_key, clean_message
 from helpmate.assistant.runtime import Runtime, load_runtime, open_store
-from helpmate.assistant.sessions import SessionStore, export_markdown
+from helpmate.assistant.sessions import Session, SessionStore, export_markdown
 from helpmate.assistant.suggest import clauses_of
 from helpmate.errors import HelpmateError
 from helpmate.index.builder import build_index
@@ -24,6 +24,13 @@ def runtime(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     embedder = HashingEmbedder()
     build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
     return load_runtime(settings, embedder)
+
+
+def new_session(runtime: Runtime, tmp_path: Path) -> tuple[SessionStore, Session, Engine]:
+    """A new saved session with an engine over its situation, as the chat starts one."""
+    store = SessionStore(tmp_path / "sessions")
+    session = store.new()
+    return store, session, Engine(runtime.suggester, session.situation)
 
 
 def test_alerts_come_first_accumulate_and_are_never_dropped(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -70,9 +77,7 @@ def test_clean_message_strips_control_characters() -> None:
 
 
 def test_every_turn_is_saved_and_a_session_resumes(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store = SessionStore(tmp_path / "sessions")
-    session = store.new()
-    engine = Engine(runtime.suggester, session.situation)
+    store, session, engine = new_session(runtime, tmp_path)
     for message in [
         "Lonely since moving to Northgate.",
         "He'd love to sing again.",
@@ -89,9 +94,7 @@ def test_every_turn_is_saved_and_a_session_resumes(runtime, tmp_path: Path) -> N
 
 
 def test_exports_for_the_worker_and_the_citizen(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store = SessionStore(tmp_path / "sessions")
-    session = store.new()
-    engine = Engine(runtime.suggester, session.situation)
+    store, session, engine = new_session(runtime, tmp_path)
     store.record_turn(
         session, engine.turn("Mum of a toddler, money ran out, no food till Friday, feels alone.")
     )
@@ -182,9 +185,7 @@ def test_worker_edits_stick_and_steer_the_plan(runtime) -> None:  # type: ignore
 
 
 def test_pinned_records_stay_and_dismissed_ones_go_with_their_reason(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store = SessionStore(tmp_path / "sessions")
-    session = store.new()
-    engine = Engine(runtime.suggester, session.situation)
+    store, session, engine = new_session(runtime, tmp_path)
     store.record_turn(session, engine.turn("Lonely widower, 80, struggling to pay the bills."))
     first = engine.plan().community[0].record.id
     elsewhere = next(r.id for r in runtime.index.records if r.track == "service" and "dementia" in r.needs)
@@ -302,9 +303,7 @@ def test_a_risk_is_never_read_as_what_matters_or_a_strength(runtime) -> None:  #
 
 
 def test_the_citizens_copy_leaves_out_help_for_a_safeguarding_concern(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store = SessionStore(tmp_path / "sessions")
-    session = store.new()
-    engine = Engine(runtime.suggester, session.situation)
+    store, session, engine = new_session(runtime, tmp_path)
     store.record_turn(
         session, engine.turn("Her partner hit her last night. She is lonely and behind on the rent.")
     )
