@@ -457,6 +457,22 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             set(),
             {"end-of-life"},
         ),
+        (
+            "He's been in recovery from heroin for four years and wants to train as a peer mentor.",
+            {"substance-use"},
+            set(),
+        ),
+        (
+            "She has been in recovery from a cocaine addiction for two years and would like to volunteer.",
+            {"substance-use"},
+            set(),
+        ),
+        # Someone else using now keeps the problem whatever recovery the sentence speaks of.
+        (
+            "He's been clean for two years, but his son is using crack and stealing from him.",
+            set(),
+            {"substance-use"},
+        ),
         # A recovery ends only what it speaks of.
         (
             "He's been sober for two years but the debts are piling up and he's scared of losing the flat.",

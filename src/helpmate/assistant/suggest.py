@@ -118,7 +118,9 @@ _RECOVERED = (
         "substance-use",
         re.compile(
             rf"\b(?:(?:clean|sober|dry)\s+for\s+{_DURATION}|off\s+the\s+(?:drink|booze|bottle)|stopped\s+drinking|"
-            rf"(?:hasn't|has\s+not|hadn't|had\s+not)\s+(?:had\s+a\s+drink|touched\s+a\s+drop)|in\s+recovery\s+for\s+{_DURATION})",
+            rf"(?:hasn't|has\s+not|hadn't|had\s+not)\s+(?:had\s+a\s+drink|touched\s+a\s+drop)|"
+            rf"in\s+recovery(?:\s+from\s+(?:\w+\s+){{0,2}}?(?:addiction|alcoholism|drink|alcohol|drugs|heroin|"
+            rf"crack|cocaine|opiates|spice))?\s+for\s+{_DURATION})",
             re.I,
         ),
     ),
@@ -133,6 +135,12 @@ _RECOVERED = (
 _RELAPSE = re.compile(
     r"\b(?:relaps\w*|lapsed?|back\s+on|fallen\s+off|again|heavily|started\s+(?:drinking|using|gambling|betting|taking)|"
     r"but\s+now|now\s+(?:he|she|they)?\s*(?:'s|is|are)?\s*(?:using|drinking|gambling|betting|taking|playing|plays))",
+    re.I,
+)
+# Someone using now ("but his son is using crack", "her husband drinks"): such a clause keeps the
+# problem whatever recovery its sentence speaks of.
+_IN_USE = re.compile(
+    r"\b(?:(?:is|are|'s|'re|still|keeps?)\s+(?:using|drinking|gambling|betting)|drinks|uses\s+(?:drugs|crack|heroin)|gambles)\b",
     re.I,
 )
 # Turning down company: "she is not lonely", "please don't send her to a coffee morning". Only
@@ -310,7 +318,8 @@ class Suggester:
     def discounts(self, text: str, clauses: list[tuple[int, str]]) -> list[set[str]]:
         """For each clause, the needs it must not raise: problems it puts in the past or denies
         ("she used to drink"); a problem the person has plainly recovered from, in that sentence
-        ("used heroin for years but he's been clean for six years now"); loneliness when they say
+        ("used heroin for years but he's been clean for six years now"), unless a clause speaks of
+        someone using now ("but his son is using crack"); loneliness when they say
         they are not lonely or turn down company; bereavement when they have made their peace with
         an old loss. A clause that speaks only of the old matter raises no other problem either and
         leaves the query; a clause that also names a live problem keeps it ("clean for two years,
@@ -330,6 +339,8 @@ class Suggester:
         for n, clause in clauses:
             clause = clause.replace("’", "'")
             over = recovered.get(n, set()) | ended
+            if _IN_USE.search(clause):
+                over -= {"substance-use", "gambling"}
             out = set(over)
             named = self.named(clause)
             about_old_matter = (
