@@ -80,9 +80,9 @@ def test_widgets_and_screens_import_no_engine(name: str) -> None:
             if top == "helpmate":
                 assert module.startswith(allowed), f"{name} imports {module}"
             else:
-                assert top in ("textual", "rich", "__future__") or top in sys.stdlib_module_names, (
-                    f"{name} imports {module}"
-                )
+                assert (
+                    top in ("textual", "rich", "tomlkit", "__future__") or top in sys.stdlib_module_names
+                ), f"{name} imports {module}"
 
 
 def test_the_config_writer_keeps_other_settings(tmp_path: Path) -> None:
@@ -104,6 +104,50 @@ def test_the_config_writer_keeps_other_settings(tmp_path: Path) -> None:
         "tui": {"theme": "nord"},
     }
     assert read_theme(path) == "nord"
+
+
+def test_the_config_writer_keeps_comments_and_layout(tmp_path: Path) -> None:
+    from helpmate.tui.config import save_settings
+
+    path = tmp_path / "config.toml"
+    before = (
+        "# Team laptop: ask Sam before changing the library\n"
+        'knowledge = "/srv/lib"\n'
+        'area = "bristol"  # where most of our visits are\n'
+        "\n"
+        "[llm]\n"
+        "# the ward's server\n"
+        'provider = "ollama"\n'
+        "tools = {timeout = 20, retries = 2}\n"
+    )
+    path.write_text(before)
+    save_settings(path, area="north-lincolnshire", provider="none", model="", redact=True, theme="nord")
+    after = path.read_text()
+    for kept in (
+        "# Team laptop: ask Sam before changing the library",
+        "# where most of our visits are",
+        "# the ward's server",
+        'knowledge = "/srv/lib"',
+        "tools = {timeout = 20, retries = 2}",
+    ):
+        assert kept in after
+    data = tomllib.loads(after)
+    assert data["area"] == "north-lincolnshire" and data["llm"]["provider"] == "none"
+    assert data["tui"] == {"theme": "nord"}
+
+    save_settings(path, area=None, provider="none", model="", redact=True, theme="nord")
+    assert "area" not in tomllib.loads(path.read_text())
+    assert "# Team laptop" in path.read_text()
+
+
+def test_a_broken_config_file_is_left_as_it_was(tmp_path: Path) -> None:
+    from helpmate.tui.config import save_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("[llm\nprovider = ")
+    with pytest.raises(ValueError):
+        save_settings(path, area=None, provider="none", model="", redact=True, theme="nord")
+    assert path.read_text() == "[llm\nprovider = "
 
 
 HELPMATE = str(Path(sys.executable).parent / "helpmate")

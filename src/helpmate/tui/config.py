@@ -1,17 +1,19 @@
 """Reading and writing the settings the settings screen changes, in the same TOML config file.
 
 ``helpmate.settings`` reads ``config.toml`` (``HELPMATE_CONFIG`` or ``HELPMATE_HOME/config.toml``);
-there is no writer below the UI, so a small one lives here: it keeps every other key and table
-of the file, changes only ``area``, ``[llm] provider / model / redact`` and ``[tui] theme``, and
-writes atomically. Comments in the file are not kept (tomllib drops them); the screen says so.
+there is no writer below the UI, so a small one lives here: it changes only ``area``, ``[llm]
+provider / model / redact`` and ``[tui] theme``, keeps every other key, table and comment of the
+file as it was (tomlkit edits the document in place), and writes atomically.
 """
 
 from __future__ import annotations
 
-import json
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomlkit
+from tomlkit.items import InlineTable, Table
 
 DEFAULT_THEME = "textual-dark"
 
@@ -31,34 +33,6 @@ def read_theme(path: Path) -> str:
     return theme if isinstance(theme, str) and theme else DEFAULT_THEME
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
-
-
-def dumps(data: dict[str, Any]) -> str:
-    """TOML for a table of plain values and one level of sub-tables (all the config file holds)."""
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for name, table in data.items():
-        if isinstance(table, dict):
-            lines += ["", f"[{_key(name)}]"]
-            lines += [f"{_key(k)} = {_value(v)}" for k, v in table.items()]
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
 def save_settings(
     path: Path,
     *,
@@ -71,15 +45,22 @@ def save_settings(
     """Change the screen's settings in the config file, keeping everything else in it."""
     from helpmate.knowledge.library import atomic_write
 
-    data = read_config(path)
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
     if area:
-        data["area"] = area
-    else:
-        data.pop("area", None)
-    llm = dict(data.get("llm", {}))
-    llm.update(provider=provider, model=model, redact=redact)
-    data["llm"] = llm
-    tui = dict(data.get("tui", {}))
-    tui["theme"] = theme
-    data["tui"] = tui
-    atomic_write(path, dumps(data))
+        doc["area"] = area
+    elif "area" in doc:
+        del doc["area"]
+    _table(doc, "llm").update(provider=provider, model=model, redact=redact)
+    _table(doc, "tui")["theme"] = theme
+    atomic_write(path, tomlkit.dumps(doc))
+
+
+def _table(doc: tomlkit.TOMLDocument, name: str) -> Table | InlineTable:
+    table = doc.get(name)
+    if not isinstance(table, Table | InlineTable):
+        table = tomlkit.table()
+        doc[name] = table
+    return table
