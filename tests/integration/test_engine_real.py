@@ -42,18 +42,3 @@ def test_strengths_and_interests_steer_the_community_track(
     said = Engine(sample.suggester).turn(f"{situation} {strength.capitalize()}.").suggestion
     assert fits(said)
 
-
-def test_a_turned_down_need_leaves_no_weak_guesses_in_its_place(sample: Runtime) -> None:
-    """The strongest need sets the bar even when it is over or turned down: nothing weak takes its
-    place (before, carers, young people, later life and volunteering did), while a need the
-    person asks for beside an old one stays."""
-    alone = sample.suggester.suggest(
-        "She isn't lonely, she has good neighbours and sees her daughter every week."
-    )
-    assert alone.needs == [] and alone.questions
-    moved_on = sample.suggester.suggest(
-        "He's 41, used heroin for years but he's been clean for six years now and doesn't need drug "
-        "services. What he wants is to give something back, to help people who are sleeping on the streets."
-    )
-    found = [n.need.id for n in moved_on.needs]
-    assert "volunteering" in found and "substance-use" not in found

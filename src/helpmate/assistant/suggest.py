@@ -375,16 +375,8 @@ class Suggester:
         search = vectors @ self._search_vecs.T  # (texts, needs)
         all_tokens = " " + " ".join(tokenize(text)) + " "
         scored = []
-        ended = 0.0  # the strongest need the text raised and then said is over or turned down
-
-        def closeness(i: int, rows: list[int]) -> float:
-            best = sims[np.ix_(np.array(rows, dtype=np.intp), np.flatnonzero(self._example_need == i))]
-            top = np.sort(best.max(axis=0))[-TOP_EXAMPLES:].mean()
-            return float(top) + SEARCH_WEIGHT * float(search[rows, i].max())
-
         for i, need in enumerate(self.needs):
             if any(need.id in d for d in discounts):
-                ended = max(ended, closeness(i, list(range(len(texts)))))
                 # Only the clauses that do not put this need in the past or turn it down count.
                 rows = [r + 1 for r, d in enumerate(discounts) if need.id not in d]
                 tokens = " " + " ".join(tokenize(" ".join(texts[r] for r in rows))) + " "
@@ -393,7 +385,8 @@ class Suggester:
             if not rows:
                 continue
             columns = self._example_need == i
-            score = closeness(i, rows)
+            best = sims[np.ix_(np.array(rows, dtype=np.intp), np.flatnonzero(columns))].max(axis=0)
+            score = float(np.sort(best)[-TOP_EXAMPLES:].mean()) + SEARCH_WEIGHT * float(search[rows, i].max())
             hits = list(dict.fromkeys(k.strip() for k in self._keywords[i] if k in tokens))
             score += KEYWORD_BONUS * min(len(hits), 3)
             clause_rows = [r for r in rows if r > 0] or rows
@@ -410,12 +403,9 @@ class Suggester:
         scored.sort(key=lambda n: -n.score)
         if not scored or scored[0].score < self.threshold:
             return []
+        floor = max(self.threshold, scored[0].score * RELATIVE)
         # A need is kept when it is close to the strongest one, or when the text names it in so many
-        # words (a keyword) and it still reaches the threshold. The strongest one counts even when it
-        # is over or turned down: "she isn't lonely, she has good neighbours" raises no weak needs in
-        # its place (carers, later life), while "clean for six years, wants to help rough sleepers"
-        # keeps the volunteering it asks for.
-        floor = max(self.threshold, max(scored[0].score, ended) * RELATIVE)
+        # words (a keyword) and it still reaches the threshold.
         kept = [n for n in scored if n.score >= floor or (n.evidence and n.score >= self.threshold)]
         return kept[:cap]
 
