@@ -61,8 +61,10 @@ def main() -> None:
     try:
         full, small = work / "library-5k", work / "library-1k"
         result: dict = {"import": phase("import", str(full))}
+        # The localities of the two ORUK areas, as a knowledge manager there would add them.
+        shutil.copy(HERE.parent / "examples" / "areas-bristol-north-lincolnshire.yaml", full / "areas.yaml")
         (small / "records" / "imported").mkdir(parents=True)
-        for name in ("needs.yaml", "safeguarding.yaml"):
+        for name in ("needs.yaml", "safeguarding.yaml", "areas.yaml"):
             shutil.copy(full / name, small / name)
         for name in ORUK:
             shutil.copy(full / "records" / "imported" / name, small / "records" / "imported" / name)

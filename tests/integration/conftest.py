@@ -20,7 +20,7 @@ from helpmate.index.embedders import MiniLMEmbedder
 from helpmate.knowledge.importers import import_feed
 from helpmate.knowledge.library import load_library
 from helpmate.settings import Settings
-from tests.conftest import ORUK, SAMPLE, env_with, free_port, stop_process
+from tests.conftest import ORUK, REPO, SAMPLE, env_with, free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +36,10 @@ def oruk_settings(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedd
     settings = Settings(home=root / "home", knowledge=root / "library", embedder="minilm")
     import_feed(settings.knowledge, ORUK / "bristol_services.json", "oruk", "bristol")
     import_feed(settings.knowledge, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    # The localities of the two areas, as a knowledge manager there would add them (README).
+    shutil.copy(
+        REPO / "examples" / "areas-bristol-north-lincolnshire.yaml", settings.knowledge / "areas.yaml"
+    )
     build_index(load_library(settings.knowledge), settings.index_dir, open_store(settings), minilm)
     return settings
 

@@ -48,6 +48,20 @@ def test_second_build_embeds_nothing_and_a_change_embeds_one(
     assert len(index.records) == total and index.vectors.shape == (total, 384)
 
 
+def test_a_changed_areas_file_reaches_the_index_without_embedding_again(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    home = tmp_path / "home"
+    build(library, home, embedder)
+    areas = yaml.safe_load((library / "areas.yaml").read_text())
+    areas["areas"][0]["localities"] = [{"name": "Wrenford Green", "places": ["Green Lane"]}]
+    (library / "areas.yaml").write_text(yaml.safe_dump(areas, sort_keys=False))
+    embedder.calls = 0
+    report, store = build(library, home, embedder)
+    assert not report.up_to_date and report.embedded == 0 and embedder.calls == 0
+    assert Index.load(home / "index", store).areas[0].localities[0].name == "Wrenford Green"
+
+
 def test_interrupted_build_leaves_the_previous_index_usable(
     library: Path, tmp_path: Path, embedder: CountingEmbedder
 ) -> None:

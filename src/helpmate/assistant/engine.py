@@ -224,7 +224,7 @@ class Engine:
         if self.redact:
             areas = self.suggester.index.areas
             keep = [x for r in records for x in (r.name, r.phone, r.email, r.url) if x]
-            keep += [a.name for a in areas] + [place for a in areas for place in a.places]
+            keep += [name for a in areas for name in a.place_names()]
             situation = Redactor(keep).redact(situation, self.redaction_map).text
         plan = PlanData(
             situation=situation,

@@ -50,7 +50,7 @@ def find_area(text: str, areas: list[Area]) -> str | None:
     lowered = f" {text.lower()} "
     upper = text.upper()
     for area in areas:
-        names = [area.name, *area.places]
+        names = area.place_names()
         if any(re.search(rf"\b{re.escape(n.lower())}\b", lowered) for n in names if n):
             return area.slug
         if any(

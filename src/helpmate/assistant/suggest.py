@@ -496,7 +496,12 @@ class Suggester:
         # The age filter is for the person; with children or other family in the picture, help for them
         # (a young carers' service, a youth club) must stay in reach.
         family = _FAMILY.search(text.lower()) is not None
-        filters = Filters(area=area, audience=audience, age=None if family else age)
+        filters = Filters(
+            area=area,
+            audience=audience,
+            age=None if family else age,
+            localities=self.index.gazetteer.named(text, area),
+        )
         # Interests and strengths pull the community track towards what the person enjoys.
         community_query = query
         if len(interest_vecs):

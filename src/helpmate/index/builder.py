@@ -15,12 +15,13 @@ import json
 import pickle
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from helpmate.errors import HelpmateError
 from helpmate.index.embedders import Embedder
@@ -71,8 +72,8 @@ def record_metadata(record: Record) -> dict[str, Any]:
     return meta
 
 
-def _hash_needs(needs: list[Need]) -> str:
-    payload = json.dumps([n.model_dump(mode="json") for n in needs], sort_keys=True)
+def _hash_models(items: Sequence[BaseModel]) -> str:
+    payload = json.dumps([n.model_dump(mode="json") for n in items], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -128,7 +129,9 @@ def build_index(
     hashes = {r.id: r.content_hash() for r in library.records}
     # Vectors depend only on the text embedded: a changed phone number or need tag reuses them.
     embed_hashes = {r.id: hashlib.sha256(record_text(r).encode()).hexdigest()[:16] for r in library.records}
-    needs_hash = _hash_needs(library.needs)
+    needs_hash = _hash_models(library.needs)
+    # The areas (places, localities) travel in the snapshot: a changed areas.yaml makes a new one.
+    areas_hash = _hash_models(library.areas)
     fingerprint = library_fingerprint(library.root)
     old_hashes: dict[str, str] = {}
     old_embed_hashes: dict[str, str] = {}
@@ -140,6 +143,7 @@ def build_index(
         if (
             old_hashes == hashes
             and manifest.get("needs_hash") == needs_hash
+            and manifest.get("areas_hash") == areas_hash
             and old_collection in store.names()
             and (index_dir / manifest["folder"]).is_dir()
             and _has_keyword_vectors(index_dir / manifest["folder"] / "needs.npz")
@@ -216,6 +220,7 @@ def build_index(
         "library": str(library.root),
         "fingerprint": fingerprint,
         "needs_hash": needs_hash,
+        "areas_hash": areas_hash,
         "hashes": hashes,
         "embed_hashes": embed_hashes,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -101,9 +101,24 @@ class Need(_Strict):
     """1 urgent (safety, no food, no home) to 3 (wellbeing); orders needs in a plan."""
 
 
+class Locality(_Strict):
+    """A part of an area with services of its own, usually another council's: a feed imported as
+    ``bristol`` also holds South Gloucestershire's and North Somerset's services."""
+
+    name: str
+    places: list[str] = []
+    """Its towns and neighbourhoods; a record or a message that names one is in the locality."""
+
+
 class Area(_Strict):
     slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     name: str
     postcode_prefixes: list[str] = []
     places: list[str] = []
     """Neighbourhoods, towns and villages in the area (used to map what a worker says to the area)."""
+    localities: list[Locality] = []
+    """Parts of the area: a person in one is shown help in another after help in their own."""
+
+    def place_names(self) -> list[str]:
+        """Every name that puts a text in this area."""
+        return [self.name, *self.places, *(n for loc in self.localities for n in (loc.name, *loc.places))]
