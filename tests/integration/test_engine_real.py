@@ -41,4 +41,3 @@ def test_strengths_and_interests_steer_the_community_track(
     # Said in the conversation instead, the interest works the same way.
     said = Engine(sample.suggester).turn(f"{situation} {strength.capitalize()}.").suggestion
     assert fits(said)
-

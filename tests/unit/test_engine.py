@@ -467,6 +467,16 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
             {"substance-use"},
             set(),
         ),
+        (
+            "He's been sober for five years, he never drinks now and wants to volunteer at the food bank.",
+            {"substance-use"},
+            set(),
+        ),
+        (
+            "She has been in recovery from an addiction to alcohol for two years.",
+            {"substance-use"},
+            set(),
+        ),
         # Someone else using now keeps the problem whatever recovery the sentence speaks of.
         (
             "He's been clean for two years, but his son is using crack and stealing from him.",

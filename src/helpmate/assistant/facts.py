@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from helpmate.knowledge.places import Gazetteer
 from helpmate.knowledge.records import Area
 
 # "He is 2 weeks behind on rent", "she is 3 months pregnant": numbers that are not ages.
@@ -46,7 +47,8 @@ def find_age(text: str) -> int | None:
 
 
 def find_area(text: str, areas: list[Area]) -> str | None:
-    """The area whose name, place or postcode prefix the text mentions."""
+    """The area whose name, place, locality or postcode prefix the text mentions (a locality's
+    places only as written: "Bath" is in an area, "the bath" is not)."""
     lowered = f" {text.lower()} "
     upper = text.upper()
     for area in areas:
@@ -56,6 +58,9 @@ def find_area(text: str, areas: list[Area]) -> str | None:
         if any(
             re.search(rf"\b{re.escape(p.upper())}\s*\d[A-Z]{{2}}\b", upper) for p in area.postcode_prefixes
         ):
+            return area.slug
+    for area in areas:
+        if Gazetteer([area]).named(text, area.slug, residence=True):
             return area.slug
     return None
 

@@ -119,7 +119,7 @@ _RECOVERED = (
         re.compile(
             rf"\b(?:(?:clean|sober|dry)\s+for\s+{_DURATION}|off\s+the\s+(?:drink|booze|bottle)|stopped\s+drinking|"
             rf"(?:hasn't|has\s+not|hadn't|had\s+not)\s+(?:had\s+a\s+drink|touched\s+a\s+drop)|"
-            rf"in\s+recovery(?:\s+from\s+(?:\w+\s+){{0,2}}?(?:addiction|alcoholism|drink|alcohol|drugs|heroin|"
+            rf"in\s+recovery(?:\s+from\s+(?:\w+\s+){{0,4}}?(?:addiction|alcoholism|drink|alcohol|drugs|heroin|"
             rf"crack|cocaine|opiates|spice))?\s+for\s+{_DURATION})",
             re.I,
         ),
@@ -137,11 +137,17 @@ _RELAPSE = re.compile(
     r"but\s+now|now\s+(?:he|she|they)?\s*(?:'s|is|are)?\s*(?:using|drinking|gambling|betting|taking|playing|plays))",
     re.I,
 )
-# Someone using now ("but his son is using crack", "her husband drinks"): such a clause keeps the
-# problem whatever recovery its sentence speaks of.
+# Someone using now ("but his son is using crack", "her husband drinks every night"): such a
+# clause keeps the problem whatever recovery its sentence speaks of. Not "he never drinks now", nor
+# "hot drinks".
 _IN_USE = re.compile(
-    r"\b(?:(?:is|are|'s|'re|still|keeps?)\s+(?:using|drinking|gambling|betting)|drinks|uses\s+(?:drugs|crack|heroin)|gambles)\b",
+    r"\b(?:(?:is|are|'s|'re|still|keeps?)\s+(?:using|drinking|gambling|betting)|"
+    r"(?:he|she|they|son|daughter|husband|wife|partner|dad|mum|father|mother|brother|sister)\s+"
+    r"(?:drinks|uses|gambles|bets|takes\s+(?:drugs|crack|heroin|cocaine)|smokes\s+(?:crack|weed|spice)))\b",
     re.I,
+)
+_NOT_IN_USE = re.compile(
+    r"(?:\b(?:never|no\s+longer|not|hardly|rarely|barely)|n't)\s+(?:\w+\s+)?(?:drink|us|gambl|bet)", re.I
 )
 # Turning down company: "she is not lonely", "please don't send her to a coffee morning". Only
 # loneliness is ended this way: turning down one service ("don't send him to the hostel again")
@@ -339,7 +345,7 @@ class Suggester:
         for n, clause in clauses:
             clause = clause.replace("’", "'")
             over = recovered.get(n, set()) | ended
-            if _IN_USE.search(clause):
+            if _IN_USE.search(clause) and not _NOT_IN_USE.search(clause):
                 over -= {"substance-use", "gambling"}
             out = set(over)
             named = self.named(clause)
@@ -500,7 +506,7 @@ class Suggester:
             area=area,
             audience=audience,
             age=None if family else age,
-            localities=self.index.gazetteer.named(text, area),
+            localities=self.index.gazetteer.named(text, area, residence=True),
         )
         # Interests and strengths pull the community track towards what the person enjoys.
         community_query = query

@@ -120,5 +120,6 @@ class Area(_Strict):
     """Parts of the area: a person in one is shown help in another after help in their own."""
 
     def place_names(self) -> list[str]:
-        """Every name that puts a text in this area."""
-        return [self.name, *self.places, *(n for loc in self.localities for n in (loc.name, *loc.places))]
+        """The names that put a text in this area, whatever their case: its name, places and
+        localities' names. (A locality's places count only as written: see ``Gazetteer``.)"""
+        return [self.name, *self.places, *(loc.name for loc in self.localities)]
