@@ -84,3 +84,18 @@ def test_personal_data_is_redacted_before_a_remote_model_and_restored(runtime) -
     sent = "\n".join(str(m.content) for m in model.received[0])
     assert "Okafor" not in sent and "07700 900123" not in sent and "[NAME_1]" in sent
     assert "Mrs Okafor" in turn.reply
+
+
+def test_a_surname_that_is_also_a_locality_place_is_still_redacted(runtime, library: Path) -> None:  # type: ignore[no-untyped-def]
+    """Area names stay readable for the model; a locality's places do not, since many are surnames."""
+    import yaml
+
+    areas = yaml.safe_load((library / "areas.yaml").read_text())
+    areas["areas"][0]["localities"] = [{"name": "Thorne Valley", "places": ["Thorne", "Broughton"]}]
+    (library / "areas.yaml").write_text(yaml.safe_dump(areas, sort_keys=False))
+    settings = runtime.settings
+    build_index(load_library(library), settings.index_dir, open_store(settings), runtime.embedder)
+    engine, model = engine_with(load_runtime(settings, runtime.embedder), ["Ask [NAME_1]."], redact=True)
+    engine.turn("Mrs Thorne, 81, lives alone in Wrenford and is lonely.")
+    sent = "\n".join(str(m.content) for m in model.received[0])
+    assert "Thorne" not in sent and "Wrenford" in sent
