@@ -59,8 +59,9 @@ def find_area(text: str, areas: list[Area]) -> str | None:
             re.search(rf"\b{re.escape(p.upper())}\s*\d[A-Z]{{2}}\b", upper) for p in area.postcode_prefixes
         ):
             return area.slug
+    gazetteer = Gazetteer(areas)
     for area in areas:
-        if Gazetteer([area]).named(text, area.slug, residence=True):
+        if gazetteer.named(text, area.slug, residence=True):
             return area.slug
     return None
 

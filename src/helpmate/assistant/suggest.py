@@ -325,9 +325,8 @@ class Suggester:
         """For each clause, the needs it must not raise: problems it puts in the past or denies
         ("she used to drink"); a problem the person has plainly recovered from, in that sentence
         ("used heroin for years but he's been clean for six years now"), unless a clause speaks of
-        someone using now ("but his son is using crack"); loneliness when they say
-        they are not lonely or turn down company; bereavement when they have made their peace with
-        an old loss. A clause that speaks only of the old matter raises no other problem either and
+        someone using now ("but his son is using crack"); loneliness when they say they are not
+        lonely or turn down company; bereavement when they have made their peace with an old loss. A clause that speaks only of the old matter raises no other problem either and
         leaves the query; a clause that also names a live problem keeps it ("clean for two years,
         but the drugs left him with debts and no home" keeps the debts and the home)."""
         text = text.replace("’", "'")

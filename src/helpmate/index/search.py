@@ -10,8 +10,9 @@ Two ways to search:
   ``cos(record, situation) + W_NEED * cos(record, need description) + W_TAG * [record tagged with
   the need] + W_NEED_KEYWORDS * BM25(the need's keywords, normalised) + W_KEYWORD * BM25(situation
   words, normalised)``, scaled by how strongly the need was found; a record's score is its best
-  need, less ``W_ELSEWHERE`` when it names only localities other than the person's. Tuned on the ORUK development set (recall 0.37 with rank fusion, 0.52 with this; 0.45 on
-  an independent hold-out set where plain dense search gets 0.32).
+  need, less ``W_ELSEWHERE`` when it names only localities other than the person's. Tuned on the
+  ORUK development set (recall 0.37 with rank fusion, 0.52 with this; 0.45 on an independent
+  hold-out set where plain dense search gets 0.32).
 - ``Index.hybrid`` (``helpmate kb search``): a Chroma query and a BM25 query per track, fused by
   reciprocal rank: ``score(d) = sum_l 1 / (K + rank_l(d))``.
 """

@@ -117,7 +117,7 @@ class Area(_Strict):
     places: list[str] = []
     """Neighbourhoods, towns and villages in the area (used to map what a worker says to the area)."""
     localities: list[Locality] = []
-    """Parts of the area: a person in one is shown help in another after help in their own."""
+    """Parts of the area: for a person in one, help that names only others ranks a little lower."""
 
     def place_names(self) -> list[str]:
         """The names that put a text in this area, whatever their case: its name, places and
