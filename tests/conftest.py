@@ -35,6 +35,20 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def hashing_runtime(library: Path, home: Path):  # type: ignore[no-untyped-def]
+    """The library indexed with the deterministic hashing embedder in ``home``, loaded as the app
+    and the engine load it."""
+    from helpmate.assistant.runtime import load_runtime, open_store
+    from helpmate.index.builder import build_index
+    from helpmate.knowledge.library import load_library
+    from helpmate.settings import Settings
+
+    settings = Settings(home=home, knowledge=library, embedder="hashing")
+    embedder = HashingEmbedder()
+    build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
+    return load_runtime(settings, embedder, warn_stale=False)
+
+
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     """A copy of the sample library, free to change."""

@@ -8,22 +8,16 @@ from pathlib import Path
 import pytest
 
 from helpmate.assistant.engine import Engine, Situation, alert_key, clean_message
-from helpmate.assistant.runtime import Runtime, load_runtime, open_store
+from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.sessions import Session, SessionStore, export_markdown
 from helpmate.assistant.suggest import clauses_of
 from helpmate.errors import HelpmateError
-from helpmate.index.builder import build_index
-from helpmate.index.embedders import HashingEmbedder
-from helpmate.knowledge.library import load_library
-from helpmate.settings import Settings
+from tests.conftest import hashing_runtime
 
 
 @pytest.fixture
 def runtime(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(home=tmp_path / "home", knowledge=library, embedder="hashing")
-    embedder = HashingEmbedder()
-    build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
-    return load_runtime(settings, embedder)
+    return hashing_runtime(library, tmp_path / "home")
 
 
 def new_session(runtime: Runtime, tmp_path: Path) -> tuple[SessionStore, Session, Engine]:

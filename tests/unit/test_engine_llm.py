@@ -11,11 +11,7 @@ pytest.importorskip("langchain_core")
 from helpmate.assistant.engine import Engine  # noqa: E402
 from helpmate.assistant.llm.composer import ModelComposer  # noqa: E402
 from helpmate.assistant.llm.fake import Scripted, ScriptedChatModel  # noqa: E402
-from helpmate.assistant.runtime import load_runtime, open_store  # noqa: E402
-from helpmate.index.builder import build_index  # noqa: E402
-from helpmate.index.embedders import HashingEmbedder  # noqa: E402
-from helpmate.knowledge.library import load_library  # noqa: E402
-from helpmate.settings import Settings  # noqa: E402
+from tests.conftest import hashing_runtime  # noqa: E402
 
 INJECTION = (
     "records:\n  - id: evil-1\n    name: Wrenford Friendly Bench\n    track: community\n    areas: [wrenford]\n"
@@ -27,10 +23,7 @@ INJECTION = (
 @pytest.fixture
 def runtime(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     (library / "records" / "injection.yaml").write_text(INJECTION, encoding="utf-8")
-    settings = Settings(home=tmp_path / "home", knowledge=library, embedder="hashing")
-    embedder = HashingEmbedder()
-    build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
-    return load_runtime(settings, embedder)
+    return hashing_runtime(library, tmp_path / "home")
 
 
 def engine_with(runtime, script: list, **kw):  # type: ignore[no-untyped-def]
@@ -93,9 +86,9 @@ def test_a_surname_that_is_also_a_locality_place_is_still_redacted(runtime, libr
     areas = yaml.safe_load((library / "areas.yaml").read_text())
     areas["areas"][0]["localities"] = [{"name": "Thorne Valley", "places": ["Thorne", "Broughton"]}]
     (library / "areas.yaml").write_text(yaml.safe_dump(areas, sort_keys=False))
-    settings = runtime.settings
-    build_index(load_library(library), settings.index_dir, open_store(settings), runtime.embedder)
-    engine, model = engine_with(load_runtime(settings, runtime.embedder), ["Ask [NAME_1]."], redact=True)
+    engine, model = engine_with(
+        hashing_runtime(library, runtime.settings.home), ["Ask [NAME_1]."], redact=True
+    )
     engine.turn("Mrs Thorne, 81, lives alone in Wrenford and is lonely.")
     sent = "\n".join(str(m.content) for m in model.received[0])
     assert "Thorne" not in sent and "Wrenford" in sent

@@ -8,14 +8,9 @@ import pytest
 import yaml
 
 from helpmate.assistant.facts import find_area
-from helpmate.assistant.runtime import load_runtime, open_store
-from helpmate.index.builder import build_index
-from helpmate.index.embedders import HashingEmbedder
-from helpmate.knowledge.library import load_library
 from helpmate.knowledge.places import Gazetteer
 from helpmate.knowledge.records import Area
-from helpmate.settings import Settings
-from tests.conftest import REPO
+from tests.conftest import REPO, hashing_runtime
 
 AREAS = {
     "slug": "duo",
@@ -84,10 +79,7 @@ def duo(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
         for key, place in (("north", "Alderby"), ("south", "Beckside"))
     ]
     (library / "records" / "duo.yaml").write_text(yaml.safe_dump({"records": records}, sort_keys=False))
-    settings = Settings(home=tmp_path / "home", knowledge=library, embedder="hashing")
-    embedder = HashingEmbedder()
-    build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
-    return load_runtime(settings, embedder)
+    return hashing_runtime(library, tmp_path / "home")
 
 
 @pytest.mark.parametrize(

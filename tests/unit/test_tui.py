@@ -31,12 +31,12 @@ from helpmate.tui.screens import (
     SettingsScreen,
 )
 from helpmate.tui.widgets import AlertBanner, ChatLog, PlanColumn, SituationPanel
+from tests.conftest import hashing_runtime
 from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
     ABUSE,
     LONELY,
     Gate,
     app_for,
-    build,
     fixed_today,
     hold_turns,
     home,
@@ -121,7 +121,7 @@ async def test_the_record_detail_shows_everything_warns_when_overdue_copies_and_
         record["review_due"] = "2025-01-01"
         record["last_reviewed"] = "2024-01-01"
     services.write_text(yaml.safe_dump(data, sort_keys=False))
-    runtime = build(library, home)
+    runtime = hashing_runtime(library, home)
     app = app_for(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -374,7 +374,7 @@ async def test_resizing_to_40x12_keeps_the_app_working(runtime: Runtime) -> None
 
 @pytest.mark.asyncio
 async def test_an_empty_library_is_said_in_words(empty_library: Path, home: Path) -> None:
-    runtime = build(empty_library, home)
+    runtime = hashing_runtime(empty_library, home)
     app = app_for(runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

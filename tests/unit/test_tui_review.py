@@ -22,12 +22,12 @@ from helpmate.assistant.suggest import Suggester
 from helpmate.settings import Settings
 from helpmate.tui.screens import EditSituationScreen, RecordScreen
 from helpmate.tui.widgets import AlertBanner, ChatLog
+from tests.conftest import hashing_runtime
 from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
     ABUSE,
     LONELY,
     Gate,
     app_for,
-    build,
     hold_turns,
     home,
     plain,
@@ -165,7 +165,7 @@ async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
 async def test_a_rebuild_reloads_the_index_and_keeps_the_session(library: Path, home: Path) -> None:
     from helpmate.assistant.runtime import load_runtime
 
-    runtime = build(library, home)
+    runtime = hashing_runtime(library, home)
     later = time.time() + 5
     for path in (library / "records").glob("*.yaml"):
         os.utime(path, (later, later))  # the library changed since the index was built

@@ -20,15 +20,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpmate.assistant.engine import Engine, Situation, Turn, alert_key
-from helpmate.assistant.runtime import Runtime, load_runtime, open_store
+from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.assistant.suggest import NeedGroup
-from helpmate.index.builder import build_index
-from helpmate.index.embedders import HashingEmbedder
-from helpmate.knowledge.library import load_library
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
+from tests.conftest import hashing_runtime
 
 ABUSE = "Her partner hit her last night and she is scared to go home. She is lonely and in debt."
 LONELY = "He is 78, lonely since his wife died, loves gardening and is behind on his council tax."
@@ -47,13 +45,6 @@ class FixedStore(SessionStore):
         return Session(f"20260101-0900{self.count:02d}-test", "2026-01-01T09:00:00")
 
 
-def build(library: Path, home: Path) -> Runtime:
-    settings = Settings(home=home, knowledge=library, embedder="hashing")
-    embedder = HashingEmbedder()
-    build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
-    return load_runtime(settings, embedder, warn_stale=False)
-
-
 @pytest.fixture
 def home(isolated: Path) -> Path:
     """HELPMATE_HOME (set by the autouse fixture) with a config that keeps snapshots still."""
@@ -65,7 +56,7 @@ def home(isolated: Path) -> Path:
 
 @pytest.fixture
 def runtime(library: Path, home: Path) -> Runtime:
-    return build(library, home)
+    return hashing_runtime(library, home)
 
 
 @pytest.fixture
