@@ -90,7 +90,7 @@ def main() -> None:
         env = dict(os.environ)
         env.update(
             HELPMATE_HOME=str(Path(tmp) / "home"),
-            HELPMATE_KNOWLEDGE=str(HERE.parent / "knowledge"),
+            HELPMATE_KNOWLEDGE=str(HERE.parent / "src" / "helpmate" / "data" / "library"),
             HELPMATE_EMBEDDER=args.embedder,
             HF_HUB_OFFLINE="1",
             TERM="xterm-256color",

@@ -16,7 +16,7 @@ import pytest
 from helpmate.index.embedders import HashingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "knowledge"
+SAMPLE = REPO / "src" / "helpmate" / "data" / "library"
 SHARED = (REPO.parent / "shared" / "data").resolve()
 ORUK = SHARED / "oruk-bristol-northlincs"
 HSDS = SHARED / "open211-miami-hsds"

@@ -5,8 +5,8 @@ user's real data:
 
 - ``HELPMATE_HOME``: all state (the index, sessions, logs). Default ``~/.local/share/helpmate``
   (or ``$XDG_DATA_HOME/helpmate``).
-- ``HELPMATE_KNOWLEDGE``: the library directory. Default: the sample library shipped in
-  ``knowledge/`` beside the source tree.
+- ``HELPMATE_KNOWLEDGE``: the library directory. Default: the sample library shipped inside the
+  package (``helpmate/data/library``).
 - ``HELPMATE_CHROMA_URL``: use a Chroma server (``http://127.0.0.1:8000``) instead of the
   embedded store in ``HELPMATE_HOME``.
 - ``HELPMATE_EMBEDDER``: ``minilm`` (default, the real model) or ``hashing`` (a fast lexical
@@ -33,8 +33,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SOURCE_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_LIBRARY = SOURCE_ROOT / "knowledge"
+from helpmate import data
+
+SAMPLE_LIBRARY = data.path("library")
 
 
 def _default_home() -> Path:

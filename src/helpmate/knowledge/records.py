@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Track = Literal["service", "community"]
 TrackOrigin = Literal["manual", "rule", "override"]
+NeedKind = Literal["problem", "interest", "identity"]
 
 
 class _Strict(BaseModel):
@@ -99,6 +100,16 @@ class Need(_Strict):
     """The kind of help that meets the need, in the words directories use (retrieval expansion)."""
     urgency: int = Field(default=2, ge=1, le=3)
     """1 urgent (safety, no food, no home) to 3 (wellbeing); orders needs in a plan."""
+    kind: NeedKind | None = None
+    """problem (can be in the past or denied: "she used to drink", "no debts"), interest (still
+    counts in the past tense: "he used to love camping") or identity (who the person is or what
+    they live with, whatever the tense: a carer, a veteran, later life). Missing in a library
+    written before kinds existed: taken from the shipped taxonomy for the same id."""
+    over_when: list[str] = []
+    """Reading signals that say this need is over or turned down (``signals`` in
+    helpmate/data/language/reading.yaml): a recovery, "she isn't lonely", "made her peace with it"."""
+    names: list[str] = []
+    """What a worker calls the need in a correction ("not a carer"), besides its id and label."""
 
 
 class Locality(_Strict):

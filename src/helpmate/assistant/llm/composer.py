@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from helpmate import data
 from helpmate.assistant.llm.grounding import ground
 from helpmate.errors import HelpmateError
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-PROMPTS_DIR = Path(__file__).resolve().parents[4] / "prompts"
+PROMPTS_DIR = data.path("prompts")
 MAX_REPLY_CHARS = 8000
 """Stop reading a stream past this: a reply for a worker is a few lines, not an essay."""
 MAX_SITUATION_CHARS = 6000
@@ -97,7 +98,7 @@ class Prompt:
         except OSError as exc:
             raise HelpmateError(
                 f"cannot read the prompt {path}: {exc.strerror or exc}",
-                hint=f"the prompts/ folder beside src/ must hold {version}.txt",
+                hint=f"the prompts shipped with helpmate ({directory}) must hold {version}.txt",
             ) from exc
         match = re.fullmatch(r"\s*### system\s*\n(?P<system>.*?)\n### user\s*\n(?P<user>.*)", text, re.S)
         if not match:
