@@ -63,6 +63,13 @@ class LLMSettings(BaseModel):
     """Replace names, numbers and addresses with placeholders before text leaves this machine."""
 
 
+class ServeSettings(BaseModel):
+    """``helpmate serve`` (``[serve]`` in the config file, ``HELPMATE_SERVE__MAX_SESSIONS``)."""
+
+    max_sessions: int = Field(default=4, ge=1, le=64)
+    """Browser tabs open at once (each runs its own app process); the next tab is told to close one."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HELPMATE_", env_nested_delimiter="__", extra="ignore")
 
@@ -81,6 +88,7 @@ class Settings(BaseSettings):
     log_messages: bool = False
     """Write what workers type to the log (off: nothing typed is logged)."""
     llm: LLMSettings = LLMSettings()
+    serve: ServeSettings = ServeSettings()
 
     @classmethod
     def settings_customise_sources(

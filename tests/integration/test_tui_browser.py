@@ -3,6 +3,10 @@
 Chromium's own ``--screenshot`` fires at the page's load event, before textual-serve's websocket
 has brought the app's first frame, so the test drives Chromium over its DevTools protocol
 (aiohttp, which textual-serve already needs) and waits for the page to say the app has drawn.
+
+Chromium runs with every host but 127.0.0.1 unresolvable (no network), opens the tokened URL that
+``helpmate serve`` printed, and records every request the page makes: all go to the served origin.
+The keys that stand in for the browser's own (F3 for ctrl+t) reach the app.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +34,30 @@ HELPMATE = str(Path(sys.executable).parent / "helpmate")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 
 
+def printed_url(log: Path, proc: subprocess.Popen[bytes], seconds: float = 60) -> str:
+    """The address ``helpmate serve`` printed (with its token)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]+", log.read_text(errors="replace"))
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"helpmate serve printed no URL: {log.read_text(errors='replace')}")
+
+
+async def press(call: Any, key: str, code: str, keycode: int, modifiers: int = 0) -> None:
+    for kind in ("rawKeyDown", "keyUp"):
+        await call(
+            "Input.dispatchKeyEvent",
+            type=kind,
+            key=key,
+            code=code,
+            windowsVirtualKeyCode=keycode,
+            nativeVirtualKeyCode=keycode,
+            modifiers=modifiers,
+        )
+
+
 def wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -41,8 +70,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> N
             time.sleep(0.2)
 
 
-async def screenshot(debug_port: int, url: str, out: Path) -> dict[str, Any]:
-    """Open ``url`` in the running headless Chromium, wait until textual-serve shows the app, save a PNG."""
+async def screenshot(debug_port: int, url: str, out: Path, config: Path) -> dict[str, Any]:
+    """Open ``url`` in the running headless Chromium, wait until textual-serve shows the app, save a
+    PNG; then open the settings with F3 and save them with ctrl+s (``config`` changes)."""
     import aiohttp
 
     with urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/json/list", timeout=5) as response:
@@ -52,16 +82,24 @@ async def screenshot(debug_port: int, url: str, out: Path) -> dict[str, Any]:
         session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws,
     ):
         ids = iter(range(1, 1_000_000))
+        requested: list[str] = []
+        console: list[str] = []
 
         async def call(method: str, **params: Any) -> dict[str, Any]:
             number = next(ids)
             await ws.send_json({"id": number, "method": method, "params": params})
             while True:
                 message = await ws.receive_json(timeout=30)
+                if message.get("method") == "Network.requestWillBeSent":
+                    requested.append(message["params"]["request"]["url"])
+                elif message.get("method") == "Log.entryAdded":
+                    console.append(message["params"]["entry"]["text"])
                 if message.get("id") == number:
                     return dict(message.get("result", {}))
 
         await call("Page.enable")
+        await call("Network.enable")
+        await call("Log.enable")
         await call("Page.navigate", url=url)
         state: dict[str, Any] = {}
         for _ in range(300):  # the app starts, loads the runtime and draws (bounded: about 60 s)
@@ -105,6 +143,18 @@ async def screenshot(debug_port: int, url: str, out: Path) -> dict[str, Any]:
             )
         shot = await settled()
         out.write_bytes(shot)
+        # F3 (ctrl+t in a terminal, a new tab in a browser) opens the settings; ctrl+s saves them.
+        before = config.read_text()
+        await press(call, "F3", "F3", 114)
+        await asyncio.sleep(1)
+        await press(call, "s", "KeyS", 83, modifiers=2)
+        for _ in range(100):
+            if config.read_text() != before:
+                break
+            await asyncio.sleep(0.2)
+        state["config_saved"] = config.read_text() != before
+        state["requested"] = requested
+        state["console"] = console
         return state
 
 
@@ -118,7 +168,8 @@ def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path, hashing_hom
     server = subprocess.Popen([HELPMATE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     browser = None
     try:
-        wait_http(f"http://127.0.0.1:{port}/", server)
+        url = printed_url(tmp_path / "serve.log", server)
+        wait_http(url, server)
         browser = subprocess.Popen(
             [
                 CHROMIUM,
@@ -135,6 +186,8 @@ def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path, hashing_hom
                 f"--remote-debugging-port={debug_port}",
                 "--remote-allow-origins=*",
                 "--window-size=1280,800",
+                # No network: every name but 127.0.0.1 fails to resolve (fonts, CDNs, anything).
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                 "about:blank",
             ],
             stdout=subprocess.DEVNULL,
@@ -142,7 +195,8 @@ def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path, hashing_hom
         )
         wait_http(f"http://127.0.0.1:{debug_port}/json/version", browser)
         out = tmp_path / "serve.png"
-        state = asyncio.run(screenshot(debug_port, f"http://127.0.0.1:{port}/", out))
+        config = tmp_path / "home" / "config.toml"
+        state = asyncio.run(screenshot(debug_port, url, out, config))
     finally:
         if browser is not None:
             stop_process(browser)
@@ -157,3 +211,13 @@ def test_helpmate_serve_renders_in_headless_chromium(tmp_path: Path, hashing_hom
     assert len(data) > state["first"] * 1.3, f"no suggestions drawn ({len(data)} bytes)"
     served = (tmp_path / "serve.log").read_text(errors="replace")
     assert "127.0.0.1" in served
+    # Everything the page loaded came from helpmate itself, and the page broke no policy of its own.
+    origin = f"http://127.0.0.1:{port}/"
+    assert state["requested"], "no requests recorded"
+    off_site = [
+        u for u in state["requested"] if not u.startswith((origin, f"ws://127.0.0.1:{port}/", "data:"))
+    ]
+    assert not off_site, off_site
+    assert not [line for line in state["console"] if "Content Security Policy" in line], state["console"]
+    assert state["config_saved"], "F3 then ctrl+s did not reach the app's settings screen"
+    assert "provider" in (tmp_path / "home" / "config.toml").read_text()

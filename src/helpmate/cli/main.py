@@ -80,11 +80,11 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8000,
     area: Annotated[str | None, typer.Option(help="Area slug.")] = None,
 ) -> None:
-    """Serve the chat app to a browser on this machine only (http://127.0.0.1:PORT)."""
+    """Serve the chat app to a browser on this machine only (the printed URL carries a token)."""
     from helpmate.tui.run import serve as serve_app
 
-    settings_from_env()  # a broken config file is reported here, not in every browser tab
-    serve_app(port, area=area)
+    settings = settings_from_env()  # a broken config file is reported here, not in every browser tab
+    serve_app(port, area=area, max_sessions=settings.serve.max_sessions)
 
 
 @app.command()

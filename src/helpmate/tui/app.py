@@ -95,6 +95,10 @@ class MainScreen(Screen[None]):
     MainScreen MessageInput { height: 3; }
     """
 
+    # A browser keeps ctrl+n and ctrl+t for itself: helpmate serve starts its apps with
+    # HELPMATE_IN_BROWSER=1, and there the footer shows f2 and f3 (both keys work everywhere).
+    _IN_BROWSER = os.environ.get("HELPMATE_IN_BROWSER") == "1"
+    _NEW, _SETTINGS = ("f2,ctrl+n", "f3,ctrl+t") if _IN_BROWSER else ("ctrl+n,f2", "ctrl+t,f3")
     BINDINGS = [
         # The plan's keys come first so the footer shows them when a column has focus.
         Binding("enter", "detail", "Details", id="plan.detail"),
@@ -106,10 +110,9 @@ class MainScreen(Screen[None]):
         Binding("f4", "focus_alerts", "Alert routes", id="main.alerts", priority=True),
         Binding("ctrl+s", "export", "Export", id="main.export", priority=True),
         Binding("ctrl+r", "edit_situation", "Edit situation", id="main.edit", priority=True),
-        # A browser keeps ctrl+n and ctrl+t for itself (helpmate serve): f2 and f3 do the same.
-        Binding("ctrl+n,f2", "new_session", "New", id="main.new", priority=True),
+        Binding(_NEW, "new_session", "New", id="main.new", priority=True),
         Binding("ctrl+o", "sessions", "Sessions", id="main.sessions", priority=True),
-        Binding("ctrl+t,f3", "settings", "Settings", id="main.settings", priority=True),
+        Binding(_SETTINGS, "settings", "Settings", id="main.settings", priority=True),
         Binding("ctrl+l", "focus_plan", "Plan", id="main.plan", priority=True),
         Binding("ctrl+b", "rebuild", "Rebuild index", id="main.rebuild", priority=True),
         Binding("escape", "focus_input", "Message line", id="main.input", show=False),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 from helpmate.errors import HelpmateError
@@ -22,15 +21,12 @@ def run_chat(settings: Settings, area: str | None = None) -> None:
     make_app(settings, area=area).run()
 
 
-def serve(port: int, area: str | None = None) -> None:
-    """Serve ``helpmate chat`` through textual-serve on loopback only: each browser tab gets its
-    own process. There is no login, so it must not listen on a shared network."""
-    from textual_serve.server import Server
-
-    command = [sys.executable, "-m", "helpmate.cli.main", "chat"]
-    if area:
-        command += ["--area", area]
+def serve(port: int, area: str | None = None, *, max_sessions: int = 4) -> None:
+    """Serve ``helpmate chat`` to a browser on 127.0.0.1 only, each tab in its own process, behind a
+    per-launch token and Host/Origin checks (see ``helpmate.tui.serve``)."""
     import socket
+
+    from helpmate.tui.serve import HelpmateServer, app_command
 
     with socket.socket() as probe:  # a clear error rather than aiohttp's traceback
         try:
@@ -39,5 +35,10 @@ def serve(port: int, area: str | None = None) -> None:
             raise HelpmateError(
                 f"cannot listen on 127.0.0.1:{port} ({exc.strerror})", hint="choose another --port"
             ) from exc
-    print(f"helpmate: serving the chat app on http://127.0.0.1:{port} (this machine only; ctrl+c stops)")
-    Server(shlex.join(command), host="127.0.0.1", port=port, title="helpmate").serve()
+    server = HelpmateServer(app_command(area), port=port, max_sessions=max_sessions)
+    print(
+        f"helpmate: serving the chat app on {server.url}\n"
+        f"(this machine only; open that address, token and all; at most {max_sessions} tabs; ctrl+c stops)",
+        flush=True,
+    )
+    server.serve()
