@@ -50,6 +50,12 @@ def hashing_runtime(library: Path, home: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def runtime(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The sample library, copied, indexed with the hashing embedder and loaded."""
+    return hashing_runtime(library, tmp_path / "home")
+
+
+@pytest.fixture
 def library(tmp_path: Path) -> Path:
     """A copy of the sample library, free to change."""
     target = tmp_path / "library"

@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from helpmate.assistant.engine import Engine, Situation, alert_key, clean_message
+from helpmate.assistant.engine import Engine, Situation, clean_message
 from helpmate.assistant.runtime import Runtime
-from helpmate.assistant.sessions import Session, SessionStore, export_markdown
-from helpmate.assistant.suggest import clauses_of
+from helpmate.assistant.export import export_markdown
+from helpmate.assistant.safeguarding import Alert
+from helpmate.assistant.sessions import Session, SessionStore, situation_from_json
 from helpmate.errors import HelpmateError
-from tests.conftest import hashing_runtime
-
-
-@pytest.fixture
-def runtime(library: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return hashing_runtime(library, tmp_path / "home")
 
 
 def new_session(runtime: Runtime, tmp_path: Path) -> tuple[SessionStore, Session, Engine]:
@@ -30,12 +25,12 @@ def new_session(runtime: Runtime, tmp_path: Path) -> tuple[SessionStore, Session
 def test_alerts_come_first_accumulate_and_are_never_dropped(runtime) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(runtime.suggester)
     first = engine.turn("Her partner hit her last night and she's scared to go home.")
-    assert [a["category"] for a in first.new_alerts] == ["domestic-abuse"]
-    assert first.reply.startswith("SAFEGUARDING URGENT: domestic-abuse")
+    assert [a.category for a in first.new_alerts] == ["domestic-abuse"]
+    assert first.reply.startswith("SAFEGUARDING URGENT: Domestic abuse")
     assert "01632 960149" in first.reply or "999" in first.reply
     later = engine.turn("She loves gardening and used to have an allotment.")
     assert later.new_alerts == [] and "domestic-abuse" in [
-        a["category"] for a in later.suggestion.safeguarding
+        a.category for a in later.suggestion.safeguarding
     ]
 
 
@@ -82,7 +77,7 @@ def test_every_turn_is_saved_and_a_session_resumes(runtime, tmp_path: Path) -> N
         assert saved["turns"][-1]["message"] == message  # on disk before the next turn
     resumed = store.load(session.id)
     assert resumed.situation.messages == session.situation.messages
-    assert [a["category"] for a in resumed.situation.alerts] == ["suicide-self-harm"]
+    assert [a.category for a in resumed.situation.alerts] == ["suicide-self-harm"]
     assert [s.id for s in store.list()] == [session.id]
     assert not list((tmp_path / "sessions").glob("*.tmp"))
 
@@ -216,10 +211,10 @@ def test_sessions_from_before_these_fields_still_load_and_a_later_alert_still_sh
         "alerts": [raised],
         "acknowledged": ["domestic-abuse"],
     }
-    situation = Situation.from_json(old)
+    situation = situation_from_json(old)
     assert situation.messages == ["hello"] and situation.strengths == [] and situation.pinned == []
-    assert situation.is_acknowledged(raised), "the category acknowledged then covers the alert raised then"
-    later = {"category": "domestic-abuse", "level": "urgent", "evidence": "threatened to kill"}
+    assert situation.is_acknowledged(situation.alerts[0]), "the category acknowledged then covers the alert raised then"
+    later = Alert.from_json({"category": "domestic-abuse", "level": "urgent", "evidence": "threatened to kill"})
     situation.alerts.append(later)
     assert situation.unacknowledged == [later], "a later alert of the same kind must show"
 
@@ -261,7 +256,7 @@ def test_a_correction_keeps_the_rest_of_the_message_and_never_outweighs_an_alert
     assert any("fishing" in s for s in engine.situation.strengths)
     engine.turn("not suicide-crisis")
     later = engine.turn("He told me today he is planning to kill himself this weekend.")
-    assert [a["category"] for a in later.new_alerts] == ["suicide-self-harm"]
+    assert [a.category for a in later.new_alerts] == ["suicide-self-harm"]
     assert later.suggestion.needs[0].need.id == "suicide-crisis", "an alert brings its help back"
     assert later.suggestion.groups[0].urgent and later.suggestion.groups[0].services
 
@@ -283,10 +278,8 @@ def test_the_newest_words_count_when_the_conversation_grows_long(runtime) -> Non
         ("Mr Davies, 84, lives alone.", 84),
     ],
 )
-def test_durations_are_not_read_as_ages(text: str, age: int | None) -> None:
-    from helpmate.assistant.facts import find_age
-
-    assert find_age(text) == age
+def test_durations_are_not_read_as_ages(runtime: Runtime, text: str, age: int | None) -> None:
+    assert runtime.suggester.read(text).age == age
 
 
 def test_a_risk_is_never_read_as_what_matters_or_a_strength(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -323,7 +316,7 @@ def test_an_alert_reaches_the_worker_even_when_planning_fails(
     turn = engine.turn("Her partner hit her last night.")
     assert turn.error and "index went away" in turn.error
     assert (
-        turn.reply.startswith("SAFEGUARDING URGENT: domestic-abuse")
+        turn.reply.startswith("SAFEGUARDING URGENT: Domestic abuse")
         and "the alerts above stand" in turn.reply
     )
     assert engine.situation.unacknowledged and turn.suggestion.safeguarding
@@ -343,10 +336,10 @@ def test_a_composer_that_raises_falls_back_to_helpmates_reply(runtime) -> None: 
 def test_acknowledging_covers_only_the_alerts_the_worker_saw(runtime) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(runtime.suggester)
     engine.turn("Her partner hit her last night.")
-    seen = [alert_key(a) for a in engine.situation.unacknowledged]
+    seen = [a.key for a in engine.situation.unacknowledged]
     engine.turn("She said she wants to die.")  # raised while the worker was looking at the first
     assert engine.acknowledge(seen) == seen
-    assert [a["category"] for a in engine.situation.unacknowledged] == ["suicide-self-harm"]
+    assert [a.category for a in engine.situation.unacknowledged] == ["suicide-self-harm"]
 
 
 def test_damaged_session_files_of_any_shape_are_skipped_in_the_list(tmp_path: Path) -> None:
@@ -362,8 +355,8 @@ def test_damaged_session_files_of_any_shape_are_skipped_in_the_list(tmp_path: Pa
 
 def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:  # type: ignore[no-untyped-def]
     turn = Engine(runtime.suggester).turn("He said everyone would be better off without him.")
-    route = turn.new_alerts[0]["route"]
-    assert "01632" in " ".join([route.get("urgent", ""), *route.get("steps", [])]), route
+    route = turn.new_alerts[0].route
+    assert route is not None and "01632" in " ".join([route.urgent, *route.steps]), route
 
 
 @pytest.mark.parametrize(
@@ -493,15 +486,14 @@ def test_an_alert_on_the_first_message_carries_the_local_route(runtime) -> None:
 def test_what_is_over_or_turned_down_raises_no_need(
     runtime: Runtime, text: str, gone: set[str], kept: set[str]
 ) -> None:
-    suggester = runtime.suggester
-    parts = clauses_of(text)
-    discounts = suggester.discounts(text, parts)
+    reader = runtime.suggester.reader
+    reading = reader.read(text)
+    parts = reading.recent_phrases()
+    discounts = reader.over(reading, parts)
 
     def counts(need: str) -> bool:
-        """Some clause still raises the need: one that names it, or any clause when none does."""
-        naming = [
-            d for (_, clause), d in zip(parts, discounts, strict=True) if need in suggester.named(clause)
-        ]
+        """Some phrase still raises the need: one that names it, or any phrase when none does."""
+        naming = [d for phrase, d in zip(parts, discounts, strict=True) if need in reader.named(phrase.tokens)]
         return any(need not in d for d in naming or discounts)
 
     assert not [need for need in gone if counts(need)], discounts

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpmate.assistant.facts import find_area
+from helpmate.assistant.reading import Reader
 from helpmate.knowledge.places import Gazetteer
 from helpmate.knowledge.records import Area
 from tests.conftest import REPO, hashing_runtime
@@ -47,10 +47,11 @@ def test_a_locality_without_a_name_matches_nothing() -> None:
 def test_the_area_comes_from_a_locality_place_only_as_written() -> None:
     data = yaml.safe_load((REPO / "examples" / "areas-bristol-north-lincolnshire.yaml").read_text())
     areas = [Area.model_validate(a) for a in data["areas"]]
+    reader = Reader([], areas)
     text = "Mrs Ellis, 82, lives alone in Scunthorpe and can no longer get in and out of the bath."
-    assert find_area(text, areas) == "north-lincolnshire"
-    assert find_area("Lives in Hartcliffe with her two boys.", areas) == "bristol"
-    assert find_area("he needs healing and a bath", areas) is None
+    assert reader.read(text).area == "north-lincolnshire"
+    assert reader.read("Lives in Hartcliffe with her two boys.").area == "bristol"
+    assert reader.read("he needs healing and a bath").area is None
 
 
 def test_the_example_areas_file_is_a_valid_library_file() -> None:

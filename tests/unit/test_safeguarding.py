@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from helpmate.assistant.safeguarding import Routes, detect
+from helpmate.assistant.reading import Reader
+from helpmate.assistant.safeguarding import Alert, Safeguarding
+from helpmate.knowledge.library import load_library
 from tests.conftest import SAMPLE
+
+SAFEGUARDING = Safeguarding.load(SAMPLE)
+READER = Reader(load_library(SAMPLE).needs)
+
+
+def detect(text: str, area: str | None = None) -> list[Alert]:
+    return SAFEGUARDING.alerts(READER.read(text), area)
 
 RISKS = [
     # A negation in one clause must not reach a risk said in the next.
@@ -73,10 +82,9 @@ def test_negation_past_tense_and_ordinary_worries_raise_no_alert(text: str) -> N
 
 
 def test_alerts_carry_the_local_route_and_fall_back_to_the_national_one() -> None:
-    routes = Routes.load(SAMPLE)
-    alert = routes.alerts("He said he wants to end his life.", "wrenford")[0]
+    alert = detect("He said he wants to end his life.", "wrenford")[0]
     assert alert.route is not None and "01632 960142" in " ".join(c["phone"] for c in alert.route.contacts)
-    national = routes.alerts("He said he wants to end his life.", "elsewhere")[0]
+    national = detect("He said he wants to end his life.", "elsewhere")[0]
     assert national.route is not None and any(
         "116 123" in c.get("phone", "") for c in national.route.contacts
     )

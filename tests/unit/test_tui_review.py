@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from textual.widgets import TextArea
 
-from helpmate.assistant.engine import Engine, alert_key
+from helpmate.assistant.engine import Engine
 from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.suggest import Suggester
 from helpmate.settings import Settings
@@ -80,7 +80,7 @@ async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(ru
         assert not banner.has_class("-active")
         acknowledged = saved(runtime, app)["situation"]["acknowledged"]
         assert sorted(acknowledged) == sorted(
-            alert_key(a)
+            a.key
             for a in app.conversation.situation.alerts  # type: ignore[union-attr]
         )
 
@@ -153,7 +153,7 @@ async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
         assert banner.has_class("-active") and "domestic abuse" in plain(app)
         assert "the index went away" in chat_text(app)
         alerts = saved(runtime, app)["situation"]["alerts"]
-        assert [a["category"] for a in alerts] == ["domestic-abuse"]
+        assert [a.category for a in alerts] == ["domestic-abuse"]
         await pilot.press(*"still typing")
         assert app.main_screen.query_one("#message").value == "still typing"  # type: ignore[attr-defined]
 

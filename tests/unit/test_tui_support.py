@@ -19,10 +19,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from helpmate.assistant.engine import Engine, Situation, Turn, alert_key
+from helpmate.assistant.engine import Engine, Situation, Turn
 from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.sessions import Session, SessionStore
-from helpmate.assistant.suggest import NeedGroup
+from helpmate.assistant.plan import NeedGroup
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
@@ -335,7 +335,7 @@ class ScriptedEngine:
         return self.plan()
 
     def acknowledge(self, keys: Collection[str] | None = None) -> list[str]:
-        pending = [alert_key(a) for a in self.situation.unacknowledged]
+        pending = [a.key for a in self.situation.unacknowledged]
         new = pending if keys is None else [k for k in pending if k in set(keys)]
         self.situation.acknowledged += new
         return new

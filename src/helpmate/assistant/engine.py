@@ -1,34 +1,31 @@
 """The conversation engine: a situation that accumulates over turns, safeguarding first, a plan.
 
-Each worker message is checked for safeguarding risks before anything else; alerts accumulate
-and are never dropped. The plan is rebuilt from everything said so far (minus what the worker
-corrected), so needs and suggestions sharpen as the conversation goes on. A correction such as
-"not bereavement, her sister is alive" removes that need for the rest of the session.
+Each worker message is read once (``Reader``) and checked for safeguarding risks before anything
+else; alerts accumulate and are never dropped. The plan is rebuilt from everything said so far
+(the readings of the messages, joined, minus what the worker corrected), so needs and suggestions
+sharpen as the conversation goes on. A correction such as "not bereavement, her sister is alive"
+or "she isn't a carer" removes that need for the rest of the session.
 
-This module never imports Textual; the chat front ends only call ``Engine.turn``.
+This module never imports Textual; the chat front ends only call ``Engine.turn`` and friends.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpmate.assistant.facts import Profile, find_area, read_profile
-from helpmate.assistant.suggest import Suggester, Suggestion, offer
-from helpmate.errors import HelpmateError
+from helpmate.assistant.plan import Suggestion
+from helpmate.assistant.profile import Profile
+from helpmate.assistant.reading import Reading
+from helpmate.assistant.reply import compose, model_reply
+from helpmate.assistant.safeguarding import Alert, alert_lines, ordered
+from helpmate.assistant.suggest import Suggester
+from helpmate.errors import HelpmateError, debug
 from helpmate.knowledge.records import Record
 from helpmate.knowledge.text import one_line
 
-_CORRECTION = re.compile(
-    r"^\s*(?:actually[, ]+)?(?:it'?s\s+)?(?:not|no)\s+(?P<what>[\w\s'-]+?)(?:[,.;:]|$)", re.I
-)
-_TRAILING = re.compile(r"\s+(?:then|after\s+all|needs?|issues?|problems?|please)$")
 MAX_MESSAGE = 100_000
-
-
 EDITABLE = ("what_matters", "strengths", "facts", "needs")
 
 
@@ -41,7 +38,7 @@ class Situation:
 
     messages: list[str] = field(default_factory=list)
     excluded_needs: list[str] = field(default_factory=list)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     area: str | None = None
     what_matters: list[str] = field(default_factory=list)
@@ -51,46 +48,35 @@ class Situation:
     pinned: list[str] = field(default_factory=list)
     dismissed: dict[str, str] = field(default_factory=dict)
     edited: list[str] = field(default_factory=list)
+    household_mentioned: bool = False
+    raised_needs: list[str] = field(default_factory=list)
+    """Needs the conversation has raised: they stay in the plan unless corrected or now over."""
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Situation:
-        """Reads sessions saved by this and earlier versions (missing fields start empty)."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        situation = cls(**known)
-        # Earlier versions acknowledged a whole category; that covers the alerts raised by then,
-        # never a later alert of the same kind.
-        categories = [a for a in situation.acknowledged if ": " not in a]
-        if categories:
-            situation.acknowledged = [a for a in situation.acknowledged if ": " in a] + [
-                alert_key(alert) for alert in situation.alerts if alert["category"] in categories
-            ]
-        return situation
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["alerts"] = [a.to_json() for a in self.alerts]
+        return data
 
     def profile(self) -> Profile:
-        return Profile(list(self.what_matters), list(self.strengths), dict(self.facts))
+        return Profile(
+            list(self.what_matters), list(self.strengths), dict(self.facts), self.household_mentioned
+        )
 
-    def is_acknowledged(self, alert: dict[str, Any]) -> bool:
+    def is_acknowledged(self, alert: Alert) -> bool:
         """Acknowledged alerts are kept by category and the words that raised them, so a new alert
         of the same kind later in the conversation shows again."""
-        return alert_key(alert) in self.acknowledged
+        return alert.key in self.acknowledged
 
     @property
-    def unacknowledged(self) -> list[dict[str, Any]]:
+    def unacknowledged(self) -> list[Alert]:
         return [a for a in self.alerts if not self.is_acknowledged(a)]
-
-
-def alert_key(alert: dict[str, Any]) -> str:
-    return f"{alert['category']}: {alert['evidence']}"
 
 
 @dataclass
 class Turn:
     message: str
     suggestion: Suggestion
-    new_alerts: list[dict[str, Any]]
+    new_alerts: list[Alert]
     corrected: list[str]
     reply: str
     error: str = ""
@@ -124,130 +110,84 @@ class Engine:
         self.composer = composer
         self.redact = redact
         self.redaction_map: dict[str, str] = {}
-        self._labels = {
+        self._readings: dict[str, Reading] = {}
+        lex = suggester.reader.lex
+        self._correction, self._trailing = lex.correction, lex.correction_trailing
+        self._names = {
             n.id: {
                 n.id,
                 n.id.replace("-", " "),
                 n.label.lower(),
                 n.label.lower().split(" and ")[0].split(",")[0],
+                *(name.lower() for name in n.names),
             }
             for n in suggester.needs
         }
 
+    def reading(self, text: str) -> Reading:
+        """The reading of one message (or one line the worker wrote into the situation), read once."""
+        if text not in self._readings:
+            self._readings[text] = self.suggester.read(text)
+        return self._readings[text]
+
     def corrections(self, message: str) -> list[str]:
         """The needs a correction such as "not bereavement, her sister is alive" takes away.
 
-        Only a message that opens by naming a need (its id or label, nothing more) is a correction:
-        "No food in the house" or "no suicidal thoughts when I asked, but..." are situations.
+        Only a message that opens by naming a need (its id, label or one of its names, nothing
+        more) is a correction: "No food in the house" or "no suicidal thoughts when I asked,
+        but..." are situations.
         """
-        match = _CORRECTION.match(message)
+        match = self._correction.match(message)
         if not match:
             return []
-        what = _TRAILING.sub("", match.group("what").strip().lower())
-        return [nid for nid, names in self._labels.items() if what in names]
+        what = self._trailing.sub("", match.group("what").strip().lower())
+        return [nid for nid, names in self._names.items() if what in names]
 
     def turn(self, text: str, on_token: Callable[[str], None] | None = None) -> Turn:
         message = clean_message(text)
-        # The area first, so that an alert on the first message already carries the local route.
-        if self.situation.area is None:
-            self.situation.area = find_area(message, self.suggester.index.areas)
-        # Safeguarding first: on this message alone, before the plan is rebuilt.
-        new_alerts = (
-            [a.to_json() for a in self.suggester.routes.alerts(message, self.situation.area)]
-            if message
-            else []
-        )
-        known = {(a["category"], a["evidence"]) for a in self.situation.alerts}
-        new_alerts = [a for a in new_alerts if (a["category"], a["evidence"]) not in known]
-        self.situation.alerts.extend(new_alerts)
         corrected = self.corrections(message)
         for need_id in corrected:
             if need_id not in self.situation.excluded_needs:
                 self.situation.excluded_needs.append(need_id)
         # What follows a correction ("not bereavement, her sister is alive") is still news.
-        rest = message.split(",", 1)[1].strip() if corrected and "," in message else ""
-        said = rest if corrected else message
+        said = (message.split(",", 1)[1].strip() if "," in message else "") if corrected else message
+        reading = self.reading(said) if said else Reading("")
+        # The area first, so that an alert on the first message already carries the local route.
+        if self.situation.area is None:
+            self.situation.area = reading.area
+        # Safeguarding next: on this message alone, before the plan is rebuilt.
+        new_alerts = self.suggester.safeguarding.alerts(reading, self.situation.area) if said else []
+        known = {a.key for a in self.situation.alerts}
+        new_alerts = [a for a in new_alerts if a.key not in known]
+        self.situation.alerts.extend(new_alerts)
         if said:
             self.situation.messages.append(said)
-            self._read(said, new_alerts)
+            self._add_profile(reading.profile(skip=[a.evidence for a in new_alerts]))
         try:
             suggestion = self.plan()
         except HelpmateError:
             raise
         except Exception as exc:  # the alert above must reach the worker whatever failed after it
-            if os.environ.get("HELPMATE_DEBUG") == "1":
+            if debug():
                 raise
             error = f"helpmate could not build the plan ({type(exc).__name__}: {one_line(str(exc), 120)})"
             reply = "\n".join([*alert_lines(new_alerts), error + "; the alerts above stand."])
             empty = Suggestion(
-                [], [], [], [], self.situation.area, None, list(self.situation.alerts), message
+                [], [], [], [], self.situation.area, None, ordered(self.situation.alerts), message
             )
             return Turn(message, empty, new_alerts, corrected, reply, error)
         reply = compose(suggestion, self.situation, new_alerts)
         if self.composer is not None and self.situation.messages:
             try:
-                reply = self._model_reply(suggestion, new_alerts, reply, on_token)
+                reply = model_reply(self, suggestion, new_alerts, reply, on_token)
             except Exception as exc:  # a composer must never cost the worker a reply
                 reply += (
                     f"\n(The language model failed ({type(exc).__name__}); this is helpmate's own reply.)"
                 )
         return Turn(message, suggestion, new_alerts, corrected, reply)
 
-    def _model_reply(
-        self,
-        suggestion: Suggestion,
-        new_alerts: list[dict[str, Any]],
-        fallback: str,
-        on_token: Callable[[str], None] | None,
-    ) -> str:
-        """The model writes the reply from the same plan; alerts lead it in helpmate's own words."""
-        from helpmate.assistant.llm.composer import GroundRecord, PlanData
-        from helpmate.assistant.redact import Redactor
-
-        # The model sees the plan the worker sees: every record under every need, pinned ones too.
-        services = [h for g in suggestion.groups for h in g.services] or suggestion.services
-        community = [h for g in suggestion.groups for h in g.community] or suggestion.community
-        hits = services + community
-        records = [
-            GroundRecord(
-                h.record.id,
-                h.record.name,
-                h.record.description,
-                h.record.contact.phone,
-                h.record.contact.email,
-                h.record.contact.url,
-                h.record.how_to_access,
-            )
-            for h in hits
-        ]
-        situation = " ".join(self.situation.messages)
-        if self.redact:
-            areas = self.suggester.index.areas
-            keep = [x for r in records for x in (r.name, r.phone, r.email, r.url) if x]
-            keep += [name for a in areas for name in a.place_names()]
-            situation = Redactor(keep).redact(situation, self.redaction_map).text
-        plan = PlanData(
-            situation=situation,
-            needs=[n.need.label for n in suggestion.needs],
-            alerts=[
-                {"category": a["category"], "level": a["level"], "evidence": ""}
-                for a in suggestion.safeguarding
-            ],
-            services=records[: len(services)],
-            community=records[len(services) :],
-            questions=suggestion.questions,
-            fallback_reply=fallback,
-        )
-        result = self.composer.compose(plan, on_token)
-        if not result.used_model:
-            return fallback + (f"\n({result.notice})" if result.notice else "")
-        text = Redactor.restore(result.text, self.redaction_map) if self.redact else result.text
-        return "\n".join(part for part in ("\n".join(alert_lines(new_alerts)), text, result.notice) if part)
-
-    def _read(self, message: str, alerts: list[dict[str, Any]]) -> None:
-        """Adds what this message says about the person to the situation (never removes). A clause
-        that raised an alert ("wants to die") is a risk, never something that matters or a strength."""
-        found = read_profile(message, self.suggester.index.areas, skip=[a["evidence"] for a in alerts])
+    def _add_profile(self, found: Profile) -> None:
+        """Adds what a message says about the person to the situation (never removes)."""
         situation = self.situation
         for item in found.what_matters:
             if item not in situation.what_matters:
@@ -258,29 +198,35 @@ class Engine:
         for key, value in found.facts.items():
             if "facts" not in situation.edited or key not in situation.facts:
                 situation.facts[key] = value
+        situation.household_mentioned = situation.household_mentioned or found.household_mentioned
 
-    def plan(self) -> Suggestion:
+    def conversation(self) -> Reading:
+        """The reading of everything said so far, joined from the messages' readings; what the
+        worker wrote into the situation by hand counts as said."""
         situation = self.situation
-        # What the worker wrote into the situation by hand counts as said.
         said = " ".join(situation.messages)
         extra = [
-            item
+            item.rstrip(".") + "."
             for name in ("what_matters", "strengths")
             if name in situation.edited
             for item in getattr(situation, name)
             if item not in said
         ]
-        text = " ".join([*situation.messages, *(e.rstrip(".") + "." for e in extra)])
+        return Reading.join([self.reading(text) for text in [*situation.messages, *extra]])
+
+    def plan(self) -> Suggestion:
+        situation = self.situation
         age = None
         if "facts" in situation.edited and situation.facts.get("age", "").strip().isdigit():
             age = int(situation.facts["age"])
         suggestion = self.suggester.suggest(
-            text,
+            self.conversation(),
             area=situation.area,
             limit=self.limit,
             age=age,
             exclude_needs=set(situation.excluded_needs),
             add_needs=situation.added_needs,
+            keep_needs=situation.raised_needs,
             exclude_records=situation.dismissed,
             pinned=situation.pinned,
             profile=situation.profile(),
@@ -288,7 +234,9 @@ class Engine:
         )
         if situation.area is None and suggestion.area:
             situation.area = suggestion.area
-        suggestion.safeguarding = list(situation.alerts)
+        found = [n.need.id for n in suggestion.needs if n.evidence != ["added by the worker"]]
+        situation.raised_needs = list(dict.fromkeys([*situation.raised_needs, *found]))
+        suggestion.safeguarding = ordered(situation.alerts)
         return suggestion
 
     # ------------------------------------------------------------------ the worker's edits
@@ -345,9 +293,9 @@ class Engine:
         return self.plan()
 
     def acknowledge(self, keys: Collection[str] | None = None) -> list[str]:
-        """The worker has seen these alerts (``alert_key`` of each; all pending ones when None):
+        """The worker has seen these alerts (``Alert.key`` of each; all pending ones when None):
         an alert raised after the worker looked stays pending. Returns what was acknowledged."""
-        pending = [alert_key(a) for a in self.situation.unacknowledged]
+        pending = [a.key for a in self.situation.unacknowledged]
         new = pending if keys is None else [k for k in pending if k in set(keys)]
         self.situation.acknowledged += new
         return new
@@ -358,45 +306,3 @@ class Engine:
     def _known(self, record_id: str) -> None:
         if record_id not in self.suggester.index.by_id:
             raise HelpmateError(f"no record '{record_id}' in the library", hint="see 'helpmate kb show'")
-
-
-def alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
-    """Each new alert in words (level, category, what was heard) and the first steps of its route."""
-    lines: list[str] = []
-    for alert in alerts:
-        lines.append(
-            f'SAFEGUARDING {alert["level"].upper()}: {alert["category"]} (heard: "{alert["evidence"]}").'
-        )
-        route = alert.get("route") or {}
-        if route.get("urgent"):
-            lines.append(route["urgent"])
-        lines += [f"- {step}" for step in route.get("steps", [])[:3]]
-    return lines
-
-
-def compose(suggestion: Suggestion, situation: Situation, new_alerts: list[dict[str, Any]]) -> str:
-    """The default reply, with no language model: alerts, what was understood, the plan per need
-    (standard services and community side by side), questions."""
-    lines = alert_lines(new_alerts)
-    if not situation.messages and not suggestion.groups:
-        lines.append("Tell me about the person: what is going on, what matters to them, what they enjoy.")
-        return "\n".join(lines)
-    if suggestion.needs:
-        lines.append("I understood: " + "; ".join(n.need.label.lower() for n in suggestion.needs) + ".")
-    else:
-        lines.append("I have not recognised a clear need yet.")
-    if situation.what_matters:
-        lines.append("What matters to them: " + "; ".join(situation.what_matters[:3]) + ".")
-    if situation.strengths:
-        lines.append("Strengths and interests: " + "; ".join(situation.strengths[:3]) + ".")
-    for group in suggestion.groups:
-        if not (group.services or group.community):
-            continue
-        said = suggestion.said(group.need_id)
-        quote = f" (“{one_line(said, 70)}”)" if said else ""
-        lines.append(f"{group.label}{quote}:")
-        for title, hits in (("service", group.services), ("community", group.community)):
-            lines += [f"- {title}: {h.record.name} [{h.record.id}]: {offer(h.record, 100)}" for h in hits[:2]]
-    if suggestion.questions:
-        lines.append("Worth asking: " + " ".join(suggestion.questions))
-    return "\n".join(lines)

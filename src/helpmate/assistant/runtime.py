@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 
 from helpmate.assistant.engine import Engine, Situation
-from helpmate.assistant.safeguarding import Routes
+from helpmate.assistant.safeguarding import Safeguarding
 from helpmate.assistant.suggest import Suggester
 from helpmate.errors import HelpmateError
 from helpmate.index.builder import library_fingerprint
@@ -62,7 +62,7 @@ def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_s
             f"the index was built with {index.manifest.get('embedder')}, but the embedder is {embedder.name}",
             hint="run 'helpmate kb index' again with the same HELPMATE_EMBEDDER",
         )
-    runtime = Runtime(settings, index, embedder, Suggester(index, embedder, Routes.load(settings.knowledge)))
+    runtime = Runtime(settings, index, embedder, Suggester(index, embedder, Safeguarding.load(settings.knowledge)))
     if warn_stale and runtime.stale:
         print(
             "helpmate: note: the library changed since the index was built; run 'helpmate kb index'",

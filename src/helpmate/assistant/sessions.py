@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from helpmate.assistant.engine import Situation, Turn
-from helpmate.assistant.suggest import ALERT_NEEDS, Suggestion
+from helpmate.assistant.safeguarding import Alert
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.library import atomic_write
-from helpmate.knowledge.records import Record
-from helpmate.knowledge.text import one_line
 
 
 @dataclass
@@ -83,10 +81,10 @@ class SessionStore:
             return Session(
                 str(data["id"]),
                 str(data["created"]),
-                Situation.from_json(data["situation"]),
+                situation_from_json(data["situation"]),
                 list(data.get("turns", [])),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise HelpmateError(f"{path}: the session file is damaged ({type(exc).__name__})") from exc
 
     def list(self) -> list[Session]:
@@ -99,91 +97,16 @@ class SessionStore:
         return sessions
 
 
-def _contact(record: Record) -> str:
-    parts = [record.contact.phone, record.contact.email, record.contact.url]
-    return ", ".join(p for p in parts if p) or "no contact details in the directory"
-
-
-def _record_lines(record: Record, citizen: bool) -> list[str]:
-    lines = [f"- Contact: {_contact(record)}"]
-    if record.how_to_access:
-        lines.append(f"- {'How to start' if citizen else 'How to refer'}: {record.how_to_access}")
-    if record.opening_times:
-        lines.append(f"- When: {record.opening_times}")
-    if record.address:
-        lines.append(f"- Where: {record.address} {record.postcode}".rstrip())
-    if record.cost:
-        lines.append(f"- Cost: {record.cost}")
-    if not citizen and record.eligibility.text:
-        lines.append(f"- Eligibility: {record.eligibility.text}")
-    return lines
-
-
-def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = False) -> str:
-    """The worker's plan (situation, alerts, plan per need with contacts and how to refer, open
-    questions), or a plain-language version to give to the citizen."""
-    situation = session.situation
-    # Help for a safeguarding concern (a refuge, a crisis team) is left out of the citizen's copy:
-    # a paper found at home can put the person at risk. The worker's copy says so.
-    risky = {nid for a in situation.alerts for nid in ALERT_NEEDS.get(a["category"], ())}
-    if citizen:
-        lines = ["# Your plan", "", "Here are some places that could help, and how to get in touch.", ""]
-        for group in suggestion.groups:
-            if group.urgent or group.need_id in risky:
-                continue
-            hits = [h for h in group.services + group.community if not risky & set(h.record.all_needs())]
-            if not hits:
-                continue
-            if group.need_id:
-                lines += [f"## {group.label}", ""]
-            for hit in hits:
-                r = hit.record
-                lines += [f"### {r.name}", "", one_line(r.description, 400), ""]
-                lines += _record_lines(r, citizen=True) + [""]
-        lines.append("If you ever feel unsafe, call 999. Samaritans are there day and night on 116 123.")
-        return "\n".join(lines) + "\n"
-    lines = [f"# Session {session.id}", "", f"Started {session.created}", "", "## Situation", ""]
-    lines += [f"> {m}" for m in situation.messages] or ["(nothing yet)"]
-    lines += ["", "Needs: " + (", ".join(n.need.label for n in suggestion.needs) or "none recognised")]
-    if situation.excluded_needs:
-        lines.append("Corrected (not needs): " + ", ".join(situation.excluded_needs))
-    for title, items in (
-        ("What matters", situation.what_matters),
-        ("Strengths and interests", situation.strengths),
-    ):
-        if items:
-            lines.append(f"{title}: " + "; ".join(items))
-    if situation.facts:
-        lines.append("Facts: " + "; ".join(f"{k}: {v}" for k, v in situation.facts.items()))
-    if situation.alerts:
-        lines += ["", "## Safeguarding", ""]
-        for alert in situation.alerts:
-            ack = " (acknowledged)" if situation.is_acknowledged(alert) else ""
-            lines.append(
-                f'- **{alert["level"].upper()}: {alert["category"]}**{ack}, heard: "{alert["evidence"]}"'
-            )
-            route = alert.get("route") or {}
-            lines += [f"  - {step}" for step in route.get("steps", [])]
-        lines += [
-            "",
-            "The citizen's copy leaves out the help for these concerns: share it in person, when it is safe.",
+def situation_from_json(data: dict[str, Any]) -> Situation:
+    """Reads situations saved by this and earlier versions (missing fields start empty)."""
+    known = {k: v for k, v in data.items() if k in Situation.__dataclass_fields__}
+    known["alerts"] = [Alert.from_json(a) for a in known.get("alerts") or []]
+    situation = Situation(**known)
+    # Earlier versions acknowledged a whole category; that covers the alerts raised by then,
+    # never a later alert of the same kind.
+    categories = [a for a in situation.acknowledged if ": " not in a]
+    if categories:
+        situation.acknowledged = [a for a in situation.acknowledged if ": " in a] + [
+            alert.key for alert in situation.alerts if alert.category in categories
         ]
-    lines += ["", "## Plan", ""]
-    for group in suggestion.groups:
-        lines += [f"### {group.label}" + (" (safeguarding)" if group.urgent else ""), ""]
-        for title, hits in (("Standard services", group.services), ("Community to pull in", group.community)):
-            if not hits:
-                continue
-            lines.append(f"{title}:")
-            for hit in hits:
-                r = hit.record
-                pin = " (pinned)" if r.id in situation.pinned else ""
-                lines.append(f"- **{r.name}** (`{r.id}`){pin}: {suggestion.why(hit)}")
-                lines += ["  " + line for line in _record_lines(r, citizen=False)]
-            lines.append("")
-    if situation.dismissed:
-        lines += ["## Dismissed", ""] + [f"- `{rid}`: {why}" for rid, why in situation.dismissed.items()]
-        lines.append("")
-    if suggestion.questions:
-        lines += ["## Open questions", ""] + [f"- {q}" for q in suggestion.questions]
-    return "\n".join(lines) + "\n"
+    return situation

@@ -19,7 +19,8 @@ def _show(token: str, streamed: list[str]) -> None:
 
 def chat_loop(settings: Settings, area: str | None) -> None:
     from helpmate.assistant.runtime import load_runtime
-    from helpmate.assistant.sessions import SessionStore, export_markdown
+    from helpmate.assistant.export import export_markdown
+    from helpmate.assistant.sessions import SessionStore
     from helpmate.errors import HelpmateError
     from helpmate.knowledge.library import atomic_write
 

@@ -33,6 +33,7 @@ from helpmate.index.builder import read_manifest
 from helpmate.index.keyword import KeywordIndex
 from helpmate.index.store import ALL_AREAS, VectorStore, area_key
 from helpmate.index.text import tokenize
+from helpmate.knowledge.library import with_shipped_kinds
 from helpmate.knowledge.places import Gazetteer
 from helpmate.knowledge.records import Area, Need, Record
 
@@ -173,7 +174,7 @@ class Index:
                 keyword = pickle.load(handle)
             vectors = dict(np.load(folder / "needs.npz"))
             records = [Record.model_validate(r) for r in snapshot["records"]]
-            needs = [Need.model_validate(n) for n in snapshot["needs"]]
+            needs = with_shipped_kinds([Need.model_validate(n) for n in snapshot["needs"]])
             areas = [Area.model_validate(a) for a in snapshot.get("areas", [])]
         except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as exc:
             raise HelpmateError(

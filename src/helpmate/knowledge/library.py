@@ -247,7 +247,7 @@ def load_library(root: Path, *, collect: bool = False, cache_dir: Path | None = 
         raise HelpmateError(
             f"{needs_path}: the needs taxonomy is missing", hint="run 'helpmate kb init' to add it"
         )
-    needs = _load_typed(needs_path, "needs", Need, problems)
+    needs = with_shipped_kinds(_load_typed(needs_path, "needs", Need, problems))
     areas_path = root / "areas.yaml"
     areas = _load_typed(areas_path, "areas", Area, problems) if areas_path.exists() else []
     overrides = load_overrides(root)
@@ -276,6 +276,38 @@ def load_library(root: Path, *, collect: bool = False, cache_dir: Path | None = 
             record_files[record.id] = path
             records.append(apply_overrides(record, overrides))
     return Library(root, needs, areas, records, record_files, overrides, problems or [])
+
+
+def with_shipped_kinds(needs: list[Need]) -> list[Need]:
+    """Needs as a library written before kinds existed has them: a need without ``kind`` (and
+    ``over_when``) takes them from the shipped taxonomy's need of the same id, else ``identity``
+    (a fact of the person's life that no tense ends)."""
+    if all(n.kind is not None for n in needs):
+        return needs
+    shipped = {n.id: n for n in _shipped_needs()}
+    filled = []
+    for need in needs:
+        if need.kind is None:
+            twin = shipped.get(need.id)
+            update: dict[str, Any] = {"kind": twin.kind if twin and twin.kind else "identity"}
+            if twin and not need.over_when:
+                update["over_when"] = list(twin.over_when)
+            if twin and not need.names:
+                update["names"] = list(twin.names)
+            need = need.model_copy(update=update)
+        filled.append(need)
+    return filled
+
+
+_SHIPPED: list[Need] = []
+
+
+def _shipped_needs() -> list[Need]:
+    if not _SHIPPED:
+        from helpmate import data
+
+        _SHIPPED.extend(_load_typed(data.path("library", "needs.yaml"), "needs", Need, None))
+    return _SHIPPED
 
 
 def apply_overrides(record: Record, overrides: Overrides) -> Record:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from helpmate.assistant.engine import Engine, Situation, Turn
     from helpmate.assistant.runtime import Runtime
     from helpmate.assistant.sessions import Session, SessionStore
-    from helpmate.assistant.suggest import NeedGroup as Group
-    from helpmate.assistant.suggest import Suggestion
+    from helpmate.assistant.plan import NeedGroup as Group
+    from helpmate.assistant.plan import Suggestion
+    from helpmate.assistant.safeguarding import Alert
     from helpmate.knowledge.records import Record
 
 
@@ -59,15 +60,15 @@ class AlertView:
     steps: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, key: str, alert: dict[str, Any]) -> AlertView:
-        route = alert.get("route") or {}
+    def of(cls, alert: Alert) -> AlertView:
+        route = alert.route
         return cls(
-            key,
-            str(alert.get("level", "concern")),
-            str(alert.get("category", "")),
-            str(alert.get("evidence", "")),
-            str(route.get("urgent") or ""),
-            tuple(str(step) for step in route.get("steps", [])),
+            alert.key,
+            alert.level,
+            alert.title,
+            alert.evidence,
+            route.urgent if route else "",
+            tuple(route.steps) if route else (),
         )
 
 
@@ -200,17 +201,11 @@ class Conversation:
     # ------------------------------------------------------------------ alerts
 
     def pending_alerts(self) -> list[AlertView]:
-        """Alerts the worker has not acknowledged, as the banner lists them: urgent before concern,
-        then newest first (a new alert after an acknowledgement shows again)."""
-        from helpmate.assistant.engine import alert_key
+        """Alerts the worker has not acknowledged, in the one order of severity used everywhere
+        (a new alert after an acknowledgement shows again)."""
+        from helpmate.assistant.safeguarding import ordered
 
-        pending = [
-            (position, alert)
-            for position, alert in enumerate(self.situation.alerts)
-            if not self.situation.is_acknowledged(alert)
-        ]
-        pending.sort(key=lambda item: (str(item[1].get("level")) != "urgent", -item[0]))
-        return [AlertView.of(alert_key(alert), alert) for _, alert in pending]
+        return [AlertView.of(alert) for alert in ordered(self.situation.unacknowledged)]
 
     def acknowledge(self, keys: list[str]) -> list[str]:
         """Acknowledge exactly these alerts (the ones the worker was shown); saved at once."""
@@ -254,7 +249,7 @@ class Conversation:
 
     def export(self, folder: Path) -> tuple[Path, Path]:
         """The worker's plan and the citizen's plain-language version, as Markdown files."""
-        from helpmate.assistant.sessions import export_markdown
+        from helpmate.assistant.export import export_markdown
         from helpmate.knowledge.library import atomic_write
 
         plan = self.current()

@@ -1,0 +1,133 @@
+"""From needs and a query to records: the flat lists per track and the plan grouped per need.
+
+A ``Query`` names everything one suggestion searches with: the situation's vector (or what is
+true now, when some of it is over), the community track's vector pulled towards the person's
+interests, the keyword terms, the needs found with their weights, and the filters. ``Index.rank``
+scores the records (see index/search.py); this module asks it per track, then builds the plan:
+for each need the records ranked for it, none repeated across needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from helpmate.assistant.needs import NeedScore
+from helpmate.assistant.plan import NeedGroup
+from helpmate.index.search import Filters, Hit, Index
+
+TRACKS = ("service", "community")
+PER_NEED = 2
+"""The plan per need: up to this many records per track beyond those in the flat lists."""
+INTEREST_WEIGHT = 1.0
+"""How far the person's strengths and interests pull the community query towards them (dev 0.564
+-> 0.564, community 0.581 -> 0.582; sample 0.651 -> 0.656; a worker's edit of the strengths
+steers it too)."""
+
+
+@dataclass
+class Query:
+    vector: np.ndarray
+    """The situation, or only what is true now when part of it is over."""
+    community: np.ndarray
+    """The same, pulled towards what the person enjoys and is good at."""
+    terms: list[str]
+    needs: list[tuple[int, str, float]]
+    """(column in the taxonomy, need id, weight 0..1) for each need that steers the ranking."""
+    filters: Filters
+    skip: set[str] = field(default_factory=set)
+    """Records the worker dismissed."""
+
+    def vector_for(self, track: str) -> np.ndarray:
+        return self.vector if track == "service" else self.community
+
+    @staticmethod
+    def toward(vector: np.ndarray, interests: np.ndarray) -> np.ndarray:
+        """``vector`` pulled towards the mean of ``interests`` (unchanged when there are none)."""
+        if not len(interests):
+            return vector
+        pulled = vector + INTEREST_WEIGHT * interests.mean(axis=0)
+        return pulled / (np.linalg.norm(pulled) or 1.0)
+
+
+class Retriever:
+    def __init__(self, index: Index, columns: dict[str, int]) -> None:
+        self.index = index
+        self.columns = columns
+
+    def rank(self, query: Query, limit: int) -> dict[str, list[Hit]]:
+        """The best records of each track, best first, ``limit`` of them beyond those dismissed."""
+        pool = limit + len(query.skip)
+        return {
+            track: [
+                h
+                for h in self.index.rank(
+                    query.vector_for(track), query.terms, query.needs, track=track, filters=query.filters, limit=pool
+                )
+                if h.record.id not in query.skip
+            ]
+            for track in TRACKS
+        }
+
+    def plan(
+        self,
+        needs: list[NeedScore],
+        results: dict[str, list[Hit]],
+        shown: set[str],
+        query: Query,
+        pinned: Sequence[str],
+    ) -> list[NeedGroup]:
+        """The plan per need, in the needs' order: the records ranked for that need (those shown in
+        the flat lists first, then up to PER_NEED), none repeated across needs; what is close to the
+        situation but fits no need found goes last; pinned records go under their need."""
+        used: set[str] = set(query.skip)
+        groups = []
+        for n in needs:
+            group = NeedGroup(n.need.id, n.need.label, urgent=n.urgent, matters=n.matters)
+            # For urgent needs (crisis, no food, no home) only records tagged with the need:
+            # a death cafe may read close to suicidal thoughts, but it is not crisis help.
+            strict = n.need.urgency == 1
+
+            def fits(h: Hit, need_id: str = n.need.id, strict: bool = strict) -> bool:
+                return (
+                    h.tag == need_id
+                    and h.record.id not in used
+                    and (not strict or need_id in h.record.all_needs())
+                )
+
+            for track, out in (("service", group.services), ("community", group.community)):
+                mine = [h for h in results[track] if fits(h)]
+                picks = [h for h in mine if h.record.id in shown]
+                picks += [h for h in mine if h.record.id not in shown][: max(0, PER_NEED - len(picks))]
+                if not picks:
+                    # Nothing ranked high enough overall: search for this need on its own.
+                    own = self.index.rank(
+                        query.vector_for(track),
+                        query.terms,
+                        [(self.columns[n.need.id], n.need.id, 1.0)],
+                        track=track,
+                        filters=query.filters,
+                        limit=PER_NEED + len(used),
+                    )
+                    picks = [h for h in own if fits(h)][:PER_NEED]
+                out.extend(picks)
+                used.update(h.record.id for h in picks)
+            groups.append(group)
+        rest = NeedGroup(None, "Also close to what was said")
+        rest.services = [h for h in results["service"] if h.record.id in shown and h.record.id not in used]
+        rest.community = [h for h in results["community"] if h.record.id in shown and h.record.id not in used]
+        used.update(h.record.id for h in rest.services + rest.community)
+        for record_id in pinned:
+            record = self.index.by_id.get(record_id)
+            if record is None or record_id in used:
+                continue
+            home = next((g for g in groups if g.need_id in record.needs), None)
+            target = home or rest
+            hit = Hit(record, 0.0, home.need_id if home else None)
+            (target.services if record.track == "service" else target.community).append(hit)
+            used.add(record_id)
+        if rest.services or rest.community:
+            groups.append(rest)
+        return groups
