@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ _LOOKALIKES = str.maketrans(
 )
 # Digits and signs read as letters inside a word: "1gn0re", "pr3v10us", "@ssistant".
 _LEET = str.maketrans("013457@$", "oieastas")
-_LEET_WORD = re.compile(r"(?<![\w@$])[\w@$]*(?:[^\W\d_][\d@$]|[\d@$][^\W\d_])[\w@$]*")
+_LEET_WORD = re.compile(r"[\w@$]+")
 _INLINE_TAGS = {"a", "b", "i", "u", "em", "strong", "span", "font", "small", "sup", "sub", "mark", "s"}
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.S)
 _MD_COMMENT = re.compile(r"^\s*\[[^\]\n]*\]:\s*(?:#|<>)\s*[(\"'](.*?)[)\"']?\s*$", re.M)
@@ -51,6 +51,14 @@ _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+
 _WORD = re.compile(r"[^\W\d_]+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'"})
 _TYPO_MIN = 6  # only words this long are corrected: short words are too often each other
+# Characters that print as nothing (Unicode's "format" class: zero-width spaces and joiners, bidi
+# controls, soft hyphen, tags), removed so that "ig\u200bnore" reads "ignore".
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+# Unicode tag characters spell ASCII invisibly (U+E0041 is an invisible "A"): read what they spell.
+_TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
 
 
 @dataclass(frozen=True)
@@ -59,13 +67,29 @@ class _Rule:
     strong: bool
     pattern: re.Pattern[str]
     view: str  # "text" (lower case), "cased" or "squashed"
+    boundary: bool  # the pattern began with \b, checked here (see ``found_in``)
+
+    def found_in(self, text: str) -> bool:
+        """Whether the rule matches. A leading ``\b`` is checked here rather than by the engine:
+        it stops Python's engine from skipping to the first letters a match can start with, which
+        made each rule four times slower."""
+        if not self.boundary:
+            return self.pattern.search(text) is not None
+        start = 0
+        while match := self.pattern.search(text, start):
+            at = match.start()
+            if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+                return True
+            start = at + 1
+        return False
 
 
 @dataclass(frozen=True)
 class _Detector:
     rules: tuple[_Rule, ...]
-    vocabulary: frozenset[str]
-    not_typos: frozenset[str]
+    vocabulary: dict[str, list[str]]  # what typos are corrected towards, by each one-letter deletion
+    known: frozenset[str]  # every word of every list, never a typo
+    shorthand: dict[str, str]
 
 
 def _trie(phrases: Iterable[str]) -> str:
@@ -80,7 +104,9 @@ def _trie(phrases: Iterable[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, Any]) -> str:
-        branches = [(r"\s+" if key == " " else re.escape(key)) + build(child) for key, child in node.items() if key]
+        branches = [
+            (r"\s+" if key == " " else re.escape(key)) + build(child) for key, child in node.items() if key
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -108,6 +134,9 @@ def _detector() -> _Detector:
     """The rules of the data file, compiled once (about 20 ms)."""
     text = resources.files("helpmate").joinpath("data").joinpath(DATA_FILE).read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    shorthand = {
+        str(k).lower(): str(v).lower() for m in data["words"].pop("shorthand").values() for k, v in m.items()
+    }
     words: dict[str, dict[str, list[str]]] = {
         name: {lang: [str(w).lower() for w in items] for lang, items in by_lang.items()}
         for name, by_lang in data["words"].items()
@@ -116,18 +145,31 @@ def _detector() -> _Detector:
     for rule in data["rules"]:
         source = re.sub(r"\{([a-z_]+(?:\.[a-z,]+)?)\}", lambda m: _slot(words, m), rule["pattern"])
         view = "squashed" if rule.get("squashed") else "cased" if rule.get("cased") else "text"
+        boundary = source.startswith(r"\b")
+        source = source[2:] if boundary else source
         # The text is lower-cased before it is read (case-blind matching costs twice the time).
-        rules.append(_Rule(rule["name"], bool(rule.get("strong")), re.compile(source, re.M), view))
+        rules.append(_Rule(rule["name"], bool(rule.get("strong")), re.compile(source, re.M), view, boundary))
     not_typos = frozenset(w for items in words.pop("not_typos", {}).values() for w in items)
-    vocabulary = frozenset(
+    # English only: "assistance" is one letter from French "assistante".
+    targets = {
         w
         for by_lang in words.values()
-        for items in by_lang.values()
-        for phrase in items
+        for phrase in by_lang.get("en", [])
         for w in phrase.split()
         if len(w) >= _TYPO_MIN and w.isalpha()
-    )
-    return _Detector(tuple(rules), vocabulary, not_typos)
+    }
+    vocabulary: dict[str, list[str]] = {}
+    for word in sorted(targets):
+        for variant in {word, *_deletions(word)}:
+            vocabulary.setdefault(variant, []).append(word)
+    known = not_typos | {
+        w for by_lang in words.values() for items in by_lang.values() for p in items for w in p.split()
+    }
+    return _Detector(tuple(rules), vocabulary, known, shorthand)
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
 def _close(a: str, b: str) -> bool:
@@ -148,11 +190,15 @@ def _close(a: str, b: str) -> bool:
 @cache
 def _correct(word: str) -> str:
     detector = _detector()
-    if len(word) < _TYPO_MIN or word in detector.vocabulary or word in detector.not_typos:
+    if word in detector.shorthand:
+        return detector.shorthand[word]
+    if len(word) < _TYPO_MIN or word in detector.known:
         return word
-    for known in detector.vocabulary:
-        if _close(word, known):
-            return known
+    # Two words one edit apart share a one-letter deletion (or one is the other's deletion).
+    for variant in (word, *_deletions(word)):
+        for known in detector.vocabulary.get(variant, ()):
+            if _close(word, known):
+                return known
     return word
 
 
@@ -185,9 +231,17 @@ def _views(text: str) -> tuple[list[str], list[str]]:
     to, and of what its comments and encodings hide would see; and weak signs of hiding found on
     the way."""
     signs: list[str] = []
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, bidi, soft hyphen
-    text = html.unescape(text).translate(_LOOKALIKES).translate(_QUOTES)
+    decoded_tags: list[str] = []
+    if not text.isascii():
+        smuggled = ["".join(chr(ord(ch) - 0xE0000) for ch in m.group(0)) for m in _TAG_CHARS.finditer(text)]
+        if any(len(_WORD.findall(hidden)) >= 2 for hidden in smuggled):
+            signs.append("invisible-text")
+            decoded_tags = smuggled
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", text)  # zero-width, bidi controls, soft hyphen
+        text = text.translate(_LOOKALIKES).translate(_QUOTES)
+    if "&" in text:
+        text = html.unescape(text).translate(_QUOTES)
     hidden = [m.group(1) for m in _HTML_COMMENT.finditer(text)] + _MD_COMMENT.findall(text)
     if any(len(_WORD.findall(h)) >= 3 for h in hidden):
         signs.append("comment-text")
@@ -197,7 +251,7 @@ def _views(text: str) -> tuple[list[str], list[str]]:
     opened = _HTML_COMMENT.sub(lambda m: " . " + m.group(1) + " . ", text)
     opened = _MD_COMMENT.sub(lambda m: " . " + m.group(1) + " . ", opened)
     rendered = _TAG.sub(_untag, opened)
-    return [text, opened, rendered, *decoded], signs
+    return [text, opened, rendered, *decoded, *decoded_tags], signs
 
 
 def _untag(match: re.Match[str]) -> str:
@@ -208,8 +262,8 @@ def _untag(match: re.Match[str]) -> str:
 
 def _unleet(match: re.Match[str]) -> str:
     word = match.group(0)
-    if len(word) < 3 or sum(ch.isalpha() for ch in word) < 2:
-        return word  # "A1", "4pm" stay as they are
+    if word.isalpha() or word.isdigit() or len(word) < 3 or sum(ch.isalpha() for ch in word) < 2:
+        return word  # words, numbers, "A1" and "4pm" stay as they are
     return word.translate(_LEET)
 
 
@@ -236,7 +290,7 @@ def signals(text: str) -> list[str]:
         squashed = "".join(_WORD.findall(lower))
         readings = {"text": lower, "cased": cased, "squashed": squashed}
         for rule in detector.rules:
-            if rule.name not in found and rule.pattern.search(readings[rule.view]):
+            if rule.name not in found and rule.found_in(readings[rule.view]):
                 found.append(rule.name)
     return found
 
@@ -248,6 +302,7 @@ def is_injection(found: Iterable[str]) -> bool:
     return bool(found & strong) or len(found - strong) >= 2
 
 
+@lru_cache(maxsize=16384)
 def looks_like_instructions(text: str) -> bool:
     """True when a text addresses the assistant rather than the reader: kept as data, but never
     quoted as a reason nor sent to a language model."""
