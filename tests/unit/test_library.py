@@ -104,4 +104,4 @@ def test_validate_warns_once_per_injected_record_naming_every_field(library: Pat
     ]
     assert warnings[0].message.startswith("description, how_to_access, eligibility.text give instructions")
     assert warnings[1].message.startswith("opening_times gives instructions")
-    assert "never quoted nor sent to a language model" in warnings[0].message
+    assert "never quoted in a reason nor sent to a language model; edit it" in warnings[0].message

@@ -387,8 +387,8 @@ def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
                     "warning",
                     where,
                     f"{fields} {'gives' if len(flagged) == 1 else 'give'} instructions to the assistant "
-                    "(a prompt injection?): the record's text is never quoted nor sent to a language "
-                    "model until you edit it",
+                    "(a prompt injection?): that text is never quoted in a reason nor sent to a "
+                    "language model; edit it",
                 )
             )
     return problems
