@@ -30,8 +30,8 @@ import yaml
 from pydantic import ValidationError
 
 from helpmate.errors import HelpmateError
+from helpmate.knowledge.injection import flagged_fields
 from helpmate.knowledge.records import Area, Need, Record
-from helpmate.knowledge.text import looks_like_instructions
 
 try:  # the C loader is about ten times faster on a large imported feed
     _Loader: Any = yaml.CSafeLoader
@@ -411,14 +411,16 @@ def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
             problems.append(Problem("warning", where, f"review overdue since {record.review_due}"))
         for message in contact_problems(record):
             problems.append(Problem("warning", where, message))
-        if looks_like_instructions(
-            " ".join((record.description, record.how_to_access, record.eligibility.text))
-        ):
+        flagged = flagged_fields(record)
+        if flagged:
+            fields = ", ".join(flagged)
             problems.append(
                 Problem(
                     "warning",
                     where,
-                    "its text gives instructions to the assistant (a prompt injection?); edit it",
+                    f"{fields} {'gives' if len(flagged) == 1 else 'give'} instructions to the assistant "
+                    "(a prompt injection?): that text is never quoted in a reason nor sent to a "
+                    "language model; edit it",
                 )
             )
     return problems

@@ -90,15 +90,10 @@ def one_line(text: str, limit: int = 160) -> str:
     return cut[: cut.rfind(" ")].rstrip(",;:") + "…"
 
 
-_INSTRUCTIONS = re.compile(
-    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|the|previous|prior|above|earlier)\s+"
-    r"(?:\w+\s+)?(?:instructions|prompts?|rules)|\b(?:system\s+prompt|you\s+are\s+now|"
-    r"tell\s+the\s+(?:worker|user|caller)\s+to)\b",
-    re.I,
-)
-
-
 def looks_like_instructions(text: str) -> bool:
     """True when a record's text addresses the assistant rather than the reader (a prompt injection
-    in a directory feed): such text is kept as data but never quoted as a reason."""
-    return bool(_INSTRUCTIONS.search(text))
+    in a directory feed): such text is kept as data but never quoted as a reason nor sent to a
+    model. The detector and its patterns live in ``helpmate.knowledge.injection``."""
+    from helpmate.knowledge.injection import looks_like_instructions as detect  # loads the patterns once
+
+    return detect(text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from helpmate.assistant.llm.composer import ComposeResult, GroundRecord, ModelComposer, PlanData, Prompt
 from helpmate.assistant.llm.grounding import ground
 from helpmate.assistant.llm.providers import is_remote, make_chat_model
+from helpmate.assistant.llm.records import ground_record
 
 __all__ = [
     "ComposeResult",
@@ -23,6 +24,7 @@ __all__ = [
     "PlanData",
     "Prompt",
     "ground",
+    "ground_record",
     "is_remote",
     "make_chat_model",
 ]

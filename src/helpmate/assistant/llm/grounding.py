@@ -8,12 +8,20 @@ check runs on the finished text and removes every sentence that:
 - cites ``[some-id]`` that is not one of the records the model was given;
 - names a phone number whose digits match no number in those records' contact details (the
   phone, email, web and how-to-access fields, not the free-text description, where injected
-  text would sit). Spacing, brackets and a ``+44`` prefix do not matter; the UK emergency and
-  police numbers 999, 112, 111 and 101 are always allowed;
-- names a web address or email address that is not in those contact details. A shorter form
-  of a record's address (its bare domain) is fine; a made-up page on a real domain is not;
+  text would sit). Separators do not matter (spaces, dots, slashes, brackets, every kind of
+  dash), nor do a ``+44`` or ``(0)``; a number counts in any of the forms a model writes: 7 to 15
+  digits anywhere, a short number after a word such as "call" or "text", an SMS short code
+  ("text HELP to 80800"). The UK emergency and police numbers 999, 112, 111 and 101 are always
+  allowed;
+- names a web address or email address that is not in those contact details, whatever its
+  ending (``debthelp.xyz`` as much as ``.org.uk``) and with or without ``https://`` or ``www.``.
+  A shorter form of a record's address (its bare domain) is fine; a made-up page on a real
+  domain is not;
 - cites records and gives a contact (number, email, address) that belongs to none of them: a
   real number attached to the wrong service misleads as much as a made-up one.
+
+A record whose text instructs the assistant (``withheld``) gives no contacts at all: the model
+was not shown them, so any of them in a reply came from somewhere else.
 
 A record's name mentioned without an id is fine: names are not contact details and the app
 shows the records themselves beside the reply.
@@ -23,31 +31,49 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from helpmate.assistant.llm.composer import GroundRecord
+from helpmate.assistant.llm.records import GroundRecord, withheld
 
 ALWAYS_ALLOWED_NUMBERS = frozenset({"999", "112", "111", "101"})
 """Emergency (999, 112), NHS 111 and police non-emergency (101): safe to name anywhere in the UK."""
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\])]+", re.I)
-_TLDS = (
-    "uk|com|org|net|gov|nhs|info|io|co|ac|sch|police|scot|wales|cymru|eu|me|app|dev|online|"
-    "site|link|ly|us|ie|biz|example|test|invalid|localhost"
-)
-_DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"'\])]*)?", re.I)
-# A run of 7+ digits with optional +, spaces, dots, hyphens or brackets between groups.
-_PHONE = re.compile(r"(?<![\w/+-])\+?\(?\d[\d\s().-]{5,}\d(?![\w/-])")
-# Short numbers count only after a word that says they are a number to ring.
-_SHORT_PHONE = re.compile(
-    r"\b(?:call|phone|ring|dial|text|tel|telephone|helpline|freephone)\s*:?\s*(\d{3}(?:\s?\d{3})?)\b",
+_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'\])]+", re.I)
+# Any domain shape: labels and dots ending in letters ("debthelp.xyz", "help.org.uk"), with an
+# optional path. An ending that starts with a capital ("lonely.She") is a missing space, and file
+# names are not web addresses.
+_DOMAIN = re.compile(
+    r"(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?P<tld>[a-z]{2,24}|xn--[a-z0-9-]{2,59})\b"
+    r"(?![@-])(?:/[^\s<>\"'\])]*)?",
     re.I,
+)
+_DOCUMENTS = {"pdf", "doc", "docx", "xls", "xlsx", "csv", "txt", "odt", "rtf", "ppt", "pptx", "html", "htm"}
+_NOT_TLDS = frozenset({*_DOCUMENTS, "jpg", "jpeg", "png", "gif", "eg", "ie", "am", "pm", "etc", "ps"})
+# Every dash, slash and space a number may be written with, read as a plain hyphen or space.
+_SEPARATORS = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a", " "),
+        **dict.fromkeys("\u202f\u205f\u3000", " "),
+        **dict.fromkeys("\u2044\u2215\uff0f", "/"),
+    }
+)
+# A run of 7+ digits with optional +, spaces, dots, slashes, hyphens or brackets between groups.
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s()./-]{5,}\d(?!\w)")
+# Short numbers (3 to 6 digits) count after a word that says they are a number to ring or text.
+_SHORT_PHONE = re.compile(
+    r"\b(?:call|calling|phone|ring|dial|text|texting|sms|tel|telephone|helpline|freephone|whatsapp)\b"
+    r"\.?\s*:?\s*(?:us\s+)?(?:on\s+|at\s+)?(\d{3}(?:[\s-]?\d{3})?|\d{4,6})(?![\d/.:]?\d)",
+    re.I,
+)
+# An SMS short code: "text HELP to 80800", "SMS the word SHOUT to 85258".
+_SMS_CODE = re.compile(
+    r"\b(?:text|texting|txt|sms|message|send)\b[^.!?\n]{0,40}?\bto\s+(\d{4,6})(?![\d/.:]?\d)", re.I
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RANGE = re.compile(r"^\d{1,2}[.:]\d{2}\s*-\s*\d{1,2}[.:]\d{2}$")
 _DOTTED_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_YEAR_RANGE = re.compile(r"^(?:19|20)\d\d\s*[/-]\s*(?:19|20)\d\d$")
 _CITATION = re.compile(r"\[([^\[\]\n]{1,200})\](?!\()")
 _ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
 _PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")  # [NAME], [PHONE_1]: redaction placeholders
@@ -67,6 +93,7 @@ def _contact_fields(record: GroundRecord) -> list[str]:
 
 
 def _digits(text: str) -> str:
+    text = text.replace("(0)", "")  # +44 (0)1632 ...: the 0 is dialled only from inside the UK
     digits = re.sub(r"\D", "", text)
     if text.strip().startswith("+44") or digits.startswith("0044"):
         digits = "0" + digits[4 if digits.startswith("0044") else 2 :]
@@ -81,23 +108,45 @@ def _norm_url(url: str) -> str:
 
 
 def _phones(text: str) -> list[str]:
+    """Every phone number a text gives, in whatever form; web and email addresses are taken out
+    first, so digits in a page address are not a number."""
+    text = text.translate(_SEPARATORS)
+    text = _URL.sub(" ", _EMAIL.sub(" ", text))
+    text = _DOMAIN.sub(lambda m: " " if _is_domain(m) else m.group(0), text)
     found = []
     for match in _PHONE.finditer(text):
         raw = match.group(0).strip().rstrip(".-)")
-        if _ISO_DATE.match(raw) or _TIME_RANGE.match(raw) or _DOTTED_DATE.match(raw):
+        if any(p.match(raw) for p in (_ISO_DATE, _TIME_RANGE, _DOTTED_DATE, _YEAR_RANGE)):
             continue
         digits = _digits(raw)
         if 7 <= len(digits) <= 15:
             found.append(raw)
-    found.extend(m.group(1) for m in _SHORT_PHONE.finditer(text))
+    long_digits = {_digits(p) for p in found}
+    for pattern in (_SHORT_PHONE, _SMS_CODE):
+        for short in pattern.finditer(text):
+            if _digits(short.group(1)) not in long_digits and not any(
+                _digits(short.group(1)) in d for d in long_digits
+            ):
+                found.append(short.group(1))
     return found
 
 
+def _is_domain(match: re.Match[str]) -> bool:
+    """A domain-shaped run is a web address unless its ending is a file type or an abbreviation,
+    or starts with a capital with nothing but a bare name before it (a missing space: "lonely.She")."""
+    tld = match.group("tld")
+    if tld.lower() in _NOT_TLDS:
+        return False
+    whole = match.group(0)
+    return not (tld[0].isupper() and whole.count(".") == 1 and "/" not in whole)
+
+
 def _urls(text: str) -> list[str]:
-    text = _EMAIL.sub(" ", text)  # an email's domain is checked with the email
+    text = _EMAIL.sub(" ", text.translate(_SEPARATORS))  # an email's domain is checked with the email
+    text = re.sub(r"\s*(?:\[\.\]|\(\.\)|\[dot\]|\(dot\))\s*", ".", text, flags=re.I)  # "debthelp[.]xyz"
     found = [m.group(0) for m in _URL.finditer(text)]
     text = _URL.sub(" ", text)
-    found.extend(m.group(0) for m in _DOMAIN.finditer(text))
+    found.extend(m.group(0) for m in _DOMAIN.finditer(text) if _is_domain(m))
     return [u.rstrip(_TRAILING) for u in found]
 
 
@@ -159,6 +208,8 @@ class _Known:
         self.all = _Contacts()
         for record in records:
             contacts = self.by_id.setdefault(record.id.strip().lower(), _Contacts())
+            if withheld(record):
+                continue  # it may be cited, but none of its contacts came from the prompt
             contacts.add(record)
             self.all.update(contacts)
 
