@@ -70,6 +70,15 @@ def test_a_number_in_the_rest_of_a_description_counts_only_where_it_limits() -> 
     assert read(description=f"{lead} Participants must be aged 18+.") == {"min_age": 18}
 
 
+def test_a_record_that_asks_for_volunteers_keeps_no_age_limit() -> None:
+    # A 41-year-old who wants to host homeless young people must still find the project.
+    nightstop = (
+        "Nightstop gives free help and advice to young people who are homeless. Emergency beds are "
+        "arranged through our volunteer host network. Aged 16-25? Call us."
+    )
+    assert read(name="Nightstop", description=nightstop) == {}
+
+
 def test_ages_a_feed_gives_in_its_own_fields_are_kept() -> None:
     got = read_eligibility("Youth club", "For 11-19 year olds", min_age=10, max_age=21)
     assert (got["min_age"], got["max_age"]) == (10, 21) and "ages" not in got["read_from"]
@@ -104,6 +113,7 @@ def test_a_record_for_one_gender_is_read(name: str, text: str, expected: list[st
         ("The Guilty Men", "A five-piece band from the North West"),
         ("Men's Shed", "Women are welcome at the Tuesday session too"),
         ("Mothers' Union", "A Christian charity supporting families"),
+        ("Women and Teens Healthcare", "Clinic"),
     ],
 )
 def test_a_record_for_everyone_gets_no_gender(name: str, text: str) -> None:
@@ -150,6 +160,8 @@ def test_a_record_that_serves_only_a_group_is_read(name: str, text: str, expecte
         "Open to all; carers, veterans and refugees especially welcome",
         "Carers' coffee morning: unpaid carers; the person cared for is welcome too",
         "Adults in recovery from drugs, alcohol or gambling",
+        "Farm placements for adults with learning disabilities or mental health issues",
+        "Relay calls for people who are deaf, hard of hearing or speech impaired",
     ],
 )
 def test_a_group_merely_mentioned_is_not_a_limit(text: str) -> None:

@@ -301,13 +301,14 @@ def read_eligibility(
     genders, quote = _read_gender(parts, whole, pats)
     if genders:
         read_from["genders"] = quote
-    if min_age is None and max_age is None:
+    volunteers = _any(pats.volunteers, whole) is not None  # a second audience, of any age
+    if min_age is None and max_age is None and not volunteers:
         min_age, max_age, quote = _read_ages(parts, whole, pats)
         if min_age is not None or max_age is not None:
             read_from["ages"] = quote
     groups = _read_groups(parts, whole, pats)
-    if "young-people" in groups and (max_age is not None or (min_age or 0) >= 18):
-        del groups["young-people"]  # the ages say it better
+    if "young-people" in groups and (volunteers or max_age is not None or (min_age or 0) >= 18):
+        del groups["young-people"]  # the ages say it better, or a volunteer may be any age
     read_from.update(groups)
     return {
         "text": text,

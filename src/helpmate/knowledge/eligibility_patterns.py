@@ -179,6 +179,7 @@ class Patterns:
     age_words: list[tuple[re.Pattern[str], int | None, int | None]]
     part_of_record: Phrases
     groups_not: Phrases
+    volunteers: Phrases
     groups: list[Group]
 
     @functools.cached_property
@@ -223,6 +224,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> Patterns:
         age_words=[(compile_phrase(w["says"], people), w.get("min"), w.get("max")) for w in ages["words"]],
         part_of_record=_phrases(data["part_of_record"], people),
         groups_not=_phrases(data["groups_not"], people),
+        volunteers=_phrases(data["volunteers"], people),
         groups=[
             Group(
                 need,
