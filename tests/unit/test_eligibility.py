@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from helpmate.knowledge.eligibility import describe, fits, read_eligibility
+from helpmate.knowledge.eligibility import describe, fits, read_eligibility, text_disagrees
 from helpmate.knowledge.eligibility_patterns import PATTERNS_FILE, compile_phrase, load_patterns
+from helpmate.knowledge.library import load_library, validate_library
 from helpmate.knowledge.records import Eligibility, Record
 from tests.conftest import SAMPLE
 
@@ -224,7 +226,31 @@ def test_describe_names_girls_for_a_female_record_for_children() -> None:
     assert describe(Eligibility(max_age=25)) == "for people up to 25"
 
 
-# --------------------------------------------------------------------------- the patterns file
+# --------------------------------------------------------------------------- the library side
+
+
+def test_kb_validate_warns_when_the_text_says_one_thing_and_the_fields_another(library: Path) -> None:
+    path = library / "records" / "services.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("min_age: 16, genders: [female]}", "min_age: 16}")
+    path.write_text(text, encoding="utf-8")
+    warnings = [p for p in validate_library(library) if "wr-svc-refuge" in p.where]
+    assert any("Women's Refuge" in p.message and "genders is empty" in p.message for p in warnings)
+
+
+def test_kb_validate_refuses_an_unknown_group(library: Path) -> None:
+    path = library / "records" / "services.yaml"
+    text = path.read_text(encoding="utf-8").replace("only_for: [veterans]", "only_for: [vetrans]", 1)
+    path.write_text(text, encoding="utf-8")
+    errors = [p for p in validate_library(library) if p.severity == "error"]
+    assert any("vetrans" in p.message for p in errors)
+
+
+def test_the_sample_library_agrees_with_its_own_eligibility_text() -> None:
+    library = load_library(SAMPLE)
+    assert {r.id: text_disagrees(r) for r in library.records if text_disagrees(r)} == {}
+    refuge = library.record("wr-svc-refuge")
+    assert refuge is not None and refuge.eligibility.genders == ["female"]
 
 
 def test_every_phrase_of_the_patterns_file_compiles_and_needs_words() -> None:
