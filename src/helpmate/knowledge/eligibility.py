@@ -96,6 +96,9 @@ def _any(found: Phrases, text: str) -> re.Match[str] | None:
 
 
 def _read_gender(parts: list[_Text], whole: str, pats: Patterns) -> tuple[list[str], str]:
+    """One gender and the words that say it, or none: a record that names both, or mentions the
+    other gender anywhere ("men and women", "dads welcome too"), is for anyone. A name that says
+    "only" ("Women Only") is not undone by words such as "families"."""
     hits: dict[str, tuple[str, bool]] = {}
     for gender in pats.genders:
         for part in parts:
@@ -214,6 +217,8 @@ def _ages_in(sentence: str, pats: Patterns, kind: str, words: bool) -> list[_Age
 
 
 def _read_ages(parts: list[_Text], whole: str, pats: Patterns) -> tuple[int | None, int | None, str]:
+    """The youngest and oldest age of every group of people the record names ("adults 18-59 and
+    over 60s" is 18 and over), and the sentences they were read from."""
     # The eligibility text alone when it gives an age, in numbers or words, sentence by sentence
     # ("Adults; youth theatre 8-17" is every age from 8). Otherwise the other parts, in numbers
     # first: words ("Youth Club") only when no number is given.
@@ -251,6 +256,9 @@ def _read_ages(parts: list[_Text], whole: str, pats: Patterns) -> tuple[int | No
 
 
 def _read_groups(parts: list[_Text], whole: str, pats: Patterns) -> dict[str, str]:
+    """Need id -> the words, for each group the record plainly serves only. Only the name, the
+    eligibility text and the lead are read: further down a description, groups are usually listed
+    or welcomed rather than the only people served."""
     by_sentence: dict[str, dict[str, str]] = {}
     for part in parts:
         if part.kind == "rest":
