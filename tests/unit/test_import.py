@@ -12,6 +12,7 @@ import yaml
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.importers import import_feed
 from helpmate.knowledge.library import load_library, load_records_file
+from helpmate.knowledge.records import Eligibility
 from tests.conftest import HSDS, ORUK, oruk_service, write_json
 
 
@@ -115,10 +116,77 @@ def test_single_full_oruk_service_brings_location_eligibility_and_schedule(
     assert record.languages == ["English", "Polish"] and record.accessibility == "Wheelchair access"
 
 
+def test_who_a_record_is_for_is_read_from_its_words_with_the_words_kept(
+    empty_library: Path, tmp_path: Path
+) -> None:
+    feed = [
+        oruk_service(
+            "refuge",
+            "Safe House",
+            "<p>Safe temporary housing for women aged 16+ fleeing domestic abuse.</p>",
+        ),
+        oruk_service("respite", "Fairburn", "<p>Short breaks for adults with a learning disability.</p>"),
+        oruk_service("club", "Knit and Natter", "<p>Everyone welcome, bring your needles.</p>"),
+        oruk_service(
+            "carers",
+            "Carers Cafe",
+            "<p>Monthly cafe.</p>",
+            eligibilitys=[{"id": "e", "eligibility": "Unpaid carers", "minimum_age": 18}],
+        ),
+    ]
+    import_feed(empty_library, write_json(tmp_path / "who.json", feed), "oruk", "bristol")
+    library = load_library(empty_library)
+    refuge = library.record("refuge").eligibility  # type: ignore[union-attr]
+    assert (refuge.genders, refuge.min_age) == (["female"], 16)
+    assert refuge.read_from["genders"].startswith("Safe temporary housing for women aged 16+")
+    respite = library.record("respite").eligibility  # type: ignore[union-attr]
+    assert respite.only_for == ["learning-disability-autism"] and respite.min_age == 18
+    assert library.record("club").eligibility == Eligibility()  # type: ignore[union-attr]
+    carers = library.record("carers").eligibility  # type: ignore[union-attr]
+    assert (carers.text, carers.min_age, carers.only_for) == ("Unpaid carers", 18, ["carers"])
+    assert "ages" not in carers.read_from  # the feed's own age field, not read from words
+    text = (empty_library / "records" / "imported" / "bristol--who.yaml").read_text(encoding="utf-8")
+    assert "read_from:" in text and "genders:\n    - female" in text
+
+
+def test_hsds_eligibility_rows_are_joined_by_service_and_read(empty_library: Path, tmp_path: Path) -> None:
+    pkg = _hsds_copy(tmp_path)
+    (pkg / "eligibility.csv").write_text(
+        'id,service_id,eligibility\ne1,136,"Girls aged 5-17 years old"\n', encoding="utf-8"
+    )
+    import_feed(empty_library, pkg, "hsds", "miami")
+    scouts = load_library(empty_library).record("136")
+    assert scouts is not None
+    elig = scouts.eligibility
+    assert (elig.text, elig.genders, elig.min_age, elig.max_age) == (
+        "Girls aged 5-17 years old",
+        ["female"],
+        5,
+        17,
+    )
+
+
+def test_real_north_lincolnshire_feed_reads_who_its_groups_are_for(empty_library: Path) -> None:
+    import_feed(empty_library, ORUK / "north_lincolnshire_services.json", "oruk", "north-lincolnshire")
+    by_name = {r.name: r.eligibility for r in load_library(empty_library).records}
+    assert by_name["Ladies Hockey"].genders == ["female"]
+    assert by_name["Men's Breakfast"].genders == ["male"]
+    assert (by_name["Girls Football 8+"].genders, by_name["Girls Football 8+"].min_age) == (["female"], 8)
+    assert by_name["Over 50's Walking Football"].min_age == 50
+    assert by_name["Crowle Breastfeeding Support Group"].only_for == ["pregnancy-baby"]
+    assert by_name["Crowle Breastfeeding Support Group"].genders == []  # "partners are welcome too"
+    for elig in by_name.values():  # every limit says which words set it
+        if elig.genders:
+            assert elig.read_from["genders"]
+        if elig.min_age is not None or elig.max_age is not None:
+            assert elig.read_from["ages"]
+        assert all(elig.read_from[need] for need in elig.only_for)
+
+
 def test_bad_records_inside_a_good_feed_are_skipped_and_listed(empty_library: Path, tmp_path: Path) -> None:
     feed = [
         oruk_service("ok", "Good group"),
-        oruk_service("bad-type", {"not": "text"}),
+        oruk_service("bad-type", {"not": "text"}),  # type: ignore[arg-type]
         "just a string",
         oruk_service("bad-org", "Group", organization=["a", "list"]),
     ]

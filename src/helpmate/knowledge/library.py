@@ -30,6 +30,7 @@ import yaml
 from pydantic import ValidationError
 
 from helpmate.errors import HelpmateError
+from helpmate.knowledge.eligibility import text_disagrees
 from helpmate.knowledge.injection import flagged_fields
 from helpmate.knowledge.records import Area, Need, Record
 
@@ -407,6 +408,15 @@ def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
             problems.append(
                 Problem("error", where, f"unknown need tags {unknown}; see needs.yaml for the ids")
             )
+        unknown = [n for n in record.eligibility.only_for if n not in known]
+        if unknown:
+            problems.append(
+                Problem(
+                    "error", where, f"eligibility only_for has unknown need ids {unknown}; see needs.yaml"
+                )
+            )
+        for message in text_disagrees(record):
+            problems.append(Problem("warning", where, message))
         if record.review_due and record.review_due < today:
             problems.append(Problem("warning", where, f"review overdue since {record.review_due}"))
         for message in contact_problems(record):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Track = Literal["service", "community"]
 TrackOrigin = Literal["manual", "rule", "override"]
 NeedKind = Literal["problem", "interest", "identity"]
+Gender = Literal["female", "male"]
 
 
 class _Strict(BaseModel):
@@ -24,10 +25,30 @@ class _Strict(BaseModel):
 
 
 class Eligibility(_Strict):
+    """Who can use a record. An import reads the limits from the record's words (see
+    ``knowledge/eligibility.py``); a knowledge manager may set or correct them by hand."""
+
     text: str = ""
     """Who can use it, in the directory's words."""
     min_age: int | None = Field(default=None, ge=0, le=130)
     max_age: int | None = Field(default=None, ge=0, le=130)
+    genders: list[Gender] = []
+    """Empty: anyone. ``[female]``: women and girls only (a women's refuge); ``[male]``: men and
+    boys only (a men's shed)."""
+    only_for: list[str] = []
+    """Need ids (needs.yaml) of the groups the record serves only, e.g. ``carers`` for a carers'
+    group, ``learning-disability-autism`` for respite for adults with a learning disability. A
+    record that merely welcomes a group does not list it. Empty: no such limit."""
+    read_from: dict[str, str] = {}
+    """The words each limit was read from, by field (``ages``, ``genders``) or need id, so a
+    person can see why: ``{genders: "Women aged 16+ and their children"}``. Set by an import."""
+
+    @field_validator("genders")
+    @classmethod
+    def _both_is_anyone(cls, value: list[str]) -> list[str]:
+        # A record for women and for men is for anyone.
+        unique = sorted(set(value))
+        return [] if len(unique) > 1 else unique
 
 
 class Contact(_Strict):

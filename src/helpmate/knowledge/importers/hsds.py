@@ -1,9 +1,9 @@
 """HSDS 1.x tabular data packages: a folder or a zip with ``datapackage.json`` and CSV files.
 
 ``services.csv`` and ``organizations.csv`` are required; the other tables (phones, locations,
-addresses, schedules, languages, accessibility, taxonomy) are joined in when present. The
-Miami 2-1-1 extract's eligibility rows have no service id, so eligibility cannot be joined and is
-left empty.
+addresses, schedules, languages, accessibility, taxonomy, eligibility) are joined in when present.
+The Miami 2-1-1 extract's eligibility rows have no service id, so its eligibility text cannot be
+joined; who each service is for is then read from its name and description alone.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from helpmate.errors import HelpmateError
+from helpmate.knowledge.eligibility import read_eligibility
 from helpmate.knowledge.importers.base import Draft, FeedRead, SkipRecord, tidy_name
 from helpmate.knowledge.text import clean_text
 
@@ -34,6 +35,7 @@ TABLES = {
     "accessibility_for_disabilities": "accessibility_for_disabilities",
     "services_taxonomy": "service_taxonomy",
     "taxonomy": "taxonomy",
+    "eligibility": "eligibility",
 }
 
 csv.field_size_limit(10_000_000)
@@ -152,6 +154,7 @@ def read_hsds(path: Path) -> FeedRead:
     access = _by(pkg.rows("accessibility_for_disabilities"), "location_id")
     tax_names = {r["id"]: r.get("name", "") for r in pkg.rows("taxonomy") if r.get("id")}
     service_tax = _by(pkg.rows("services_taxonomy"), "service_id")
+    eligibility = _by(pkg.rows("eligibility"), "service_id")
 
     result = FeedRead()
     for line, row in enumerate(services, start=2):
@@ -169,6 +172,7 @@ def read_hsds(path: Path) -> FeedRead:
                     access,
                     tax_names,
                     service_tax,
+                    eligibility,
                 )
             )
         except SkipRecord as exc:
@@ -191,6 +195,7 @@ def _draft(
     access: dict[str, list[dict[str, str]]],
     tax_names: dict[str, str],
     service_tax: dict[str, list[dict[str, str]]],
+    eligibility: dict[str, list[dict[str, str]]],
 ) -> Draft:
     sid = row.get("id", "")
     if not sid:
@@ -219,9 +224,13 @@ def _draft(
     taxonomy = " ".join(tax_names.get(t.get("taxonomy_id", ""), "") for t in service_tax.get(sid, []))
     location_text = " ".join(clean_text(locations.get(i, {}).get("description")) for i in location_ids[:1])
     description = clean_text(row.get("description")) or location_text
+    texts = dict.fromkeys(clean_text(e.get("eligibility")) for e in eligibility.get(sid, []))
+    who = "; ".join(t for t in texts if t)
     fields: dict[str, Any] = {
         "name": name,
         "description": description,
+        # Who it is for, read from the words (knowledge/eligibility.py).
+        "eligibility": read_eligibility(name, who, description),
         "organisation": tidy_name(clean_text(org.get("name"))),
         "contact": {
             "phone": next((p["number"] for p in phones.get(sid, []) if p.get("number")), ""),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from helpmate.errors import HelpmateError
+from helpmate.knowledge.eligibility import read_eligibility
 from helpmate.knowledge.importers.base import (
     Draft,
     FeedRead,
@@ -176,6 +177,16 @@ def _draft(item: Any) -> Draft:
         raise SkipRecord("no name")
     org = mapping_field(item, "organization")
     details = _full_details(item)
+    description = clean_text(text_field(item, "description"))
+    given = details.pop("eligibility", {})
+    # Who it is for: the feed's own ages kept, the rest read from the words (knowledge/eligibility.py).
+    eligibility = read_eligibility(
+        name,
+        given.get("text", ""),
+        description,
+        min_age=given.get("min_age"),
+        max_age=given.get("max_age"),
+    )
     meta = mapping_field(item, "pc_metadata")
     assured = parse_date(text_field(item, "assured_date")) or parse_date(text_field(meta, "date_assured"))
     audiences = []
@@ -193,7 +204,8 @@ def _draft(item: Any) -> Draft:
     ]
     fields: dict[str, Any] = {
         "name": name,
-        "description": clean_text(text_field(item, "description")),
+        "description": description,
+        "eligibility": eligibility,
         "organisation": clean_text(text_field(org, "name")),
         "audiences": list(dict.fromkeys(a for a in audiences if a)),
         "contact": {
