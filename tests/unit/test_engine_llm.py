@@ -42,7 +42,7 @@ def test_model_reply_is_grounded_streamed_and_alerts_lead(runtime) -> None:  # t
     tokens: list[str] = []
     turn = engine.turn("She said she wants to die. Lonely, no food till Friday.", on_token=tokens.append)
     assert tokens, "the reply streams"
-    assert turn.reply.startswith("SAFEGUARDING URGENT: suicide-self-harm")
+    assert turn.reply.startswith("SAFEGUARDING URGENT: Suicide risk")
     assert f"[{first.id}]" in turn.reply
     assert "0800 999 111" not in turn.reply and "madeup" not in turn.reply and "no-such-id" not in turn.reply
     assert "Removed" in turn.reply

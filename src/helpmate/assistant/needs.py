@@ -34,7 +34,10 @@ class NeedScore:
     score: float
     evidence: list[str] = field(default_factory=list)
     clause: str = ""
-    """The phrase of what was said that points at this need most (quoted in reasons)."""
+    """The phrase of what was said that raised this need (quoted in reasons): of the phrases that
+    name the need in so many words, the closest to it; else the closest of all."""
+    row: int = -1
+    """Where that phrase is among the texts embedded for the situation (-1: none)."""
     urgent: bool = False
     """Tied to a safeguarding alert raised in the conversation."""
     matters: bool = False
@@ -106,9 +109,11 @@ class NeedDetector:
             score = float(np.sort(best)[-TOP_EXAMPLES:].mean()) + SEARCH_WEIGHT * float(search[rows, i].max())
             hits = list(dict.fromkeys(k.strip() for k in self._keywords[i] if k in tokens))
             score += KEYWORD_BONUS * min(len(hits), 3)
-            phrase_rows = np.array([r for r in rows if r > 0] or rows, dtype=np.intp)
-            top = int(phrase_rows[int(np.argmax(sims[np.ix_(phrase_rows, columns)].max(axis=1)))])
-            scored.append(NeedScore(need, score, hits, texts[top]))
+            phrase_rows = [r for r in rows if r > 0] or rows
+            naming = [r for r in phrase_rows if r > 0 and need.id in self.reader.named(phrases[r - 1].tokens)]
+            candidates = np.array(naming or phrase_rows, dtype=np.intp)
+            top = int(candidates[int(np.argmax(sims[np.ix_(candidates, columns)].max(axis=1)))])
+            scored.append(NeedScore(need, score, hits, texts[top], top))
         scored.sort(key=lambda n: -n.score)
         if not scored or scored[0].score < self.threshold:
             return []

@@ -15,7 +15,8 @@ from helpmate.assistant.profile import Profile
 from helpmate.assistant.safeguarding import Alert
 from helpmate.index.search import Hit
 from helpmate.knowledge.records import Record
-from helpmate.knowledge.text import looks_like_instructions, one_line
+from helpmate.knowledge.injection import flagged_fields
+from helpmate.knowledge.text import one_line
 
 NOT_QUOTED = "(its description holds instructions, so it is not quoted: check the record)"
 QUOTE_LIMIT = 90
@@ -92,13 +93,16 @@ class Suggestion:
         }
 
     def _item(self, hit: Hit) -> dict[str, Any]:
-        return {
+        item = {
             "id": hit.record.id,
             "name": hit.record.name,
             "score": round(hit.score, 4),
             "need": hit.tag,
             "why": self.why(hit),
         }
+        if hit.caveat:
+            item["check"] = hit.caveat
+        return item
 
     def said(self, need_id: str | None) -> str:
         """The words that point at this need, when they add something to the whole text."""
@@ -110,20 +114,23 @@ class Suggestion:
 
     def why(self, hit: Hit) -> str:
         """A short reason: what the person said that this meets, then what the record offers."""
-        found = next((n for n in self.needs if n.need.id == hit.tag), None)
+        wanted = hit.reason or hit.tag
+        found = next((n for n in self.needs if n.need.id == wanted), None)
         what = offer(hit.record, 140)
         if what == NOT_QUOTED:
             what = f"{hit.record.name} {NOT_QUOTED}"
+        check = f" (Check they fit: {hit.caveat}.)" if hit.caveat else ""
         if found is None:
-            return f"Close to what you described: {what}"
+            return f"Close to what you described: {what}{check}"
         said = self.said(found.need.id)
         if said and len(said) <= QUOTE_LIMIT:
-            return f"“{said}”: {what}"
-        return f"For {found.need.label[0].lower() + found.need.label[1:]}: {what}"
+            return f"“{said}”: {what}{check}"
+        return f"For {found.need.label[0].lower() + found.need.label[1:]}: {what}{check}"
 
 
 def offer(record: Record, limit: int) -> str:
-    """What a record offers, in one short line (never text that instructs the assistant)."""
-    if looks_like_instructions(record.description):
+    """What a record offers, in one short line (never from a record whose text, in any field,
+    instructs the assistant)."""
+    if flagged_fields(record):
         return NOT_QUOTED
     return one_line(record.description or record.name, limit)

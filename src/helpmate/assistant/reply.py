@@ -55,24 +55,15 @@ def model_reply(
     on_token: Callable[[str], None] | None,
 ) -> str:
     """The model writes the reply from the same plan; alerts lead it in helpmate's own words."""
-    from helpmate.assistant.llm.composer import GroundRecord, PlanData
+    from helpmate.assistant.llm.composer import PlanData
+    from helpmate.assistant.llm.records import ground_record
     from helpmate.assistant.redact import Redactor
 
     # The model sees the plan the worker sees: every record under every need, pinned ones too.
     services = [h for g in suggestion.groups for h in g.services] or suggestion.services
     community = [h for g in suggestion.groups for h in g.community] or suggestion.community
-    records = [
-        GroundRecord(
-            h.record.id,
-            h.record.name,
-            h.record.description,
-            h.record.contact.phone,
-            h.record.contact.email,
-            h.record.contact.url,
-            h.record.how_to_access,
-        )
-        for h in services + community
-    ]
+    # A record whose text instructs the assistant is withheld: only its id and name reach the model.
+    records = [ground_record(h.record) for h in services + community]
     situation = " ".join(engine.situation.messages)
     if engine.redact:
         areas = engine.suggester.index.areas
@@ -90,6 +81,7 @@ def model_reply(
     )
     result = engine.composer.compose(plan, on_token)
     if not result.used_model:
-        return fallback + (f"\n({result.notice})" if result.notice else "")
+        notices = [n for n in (result.notice, getattr(result, "withheld_notice", "")) if n]
+        return fallback + "".join(f"\n({n})" for n in notices)
     text = Redactor.restore(result.text, engine.redaction_map) if engine.redact else result.text
     return "\n".join(part for part in ("\n".join(alert_lines(new_alerts)), text, result.notice) if part)

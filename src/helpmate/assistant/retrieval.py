@@ -17,14 +17,26 @@ import numpy as np
 from helpmate.assistant.needs import NeedScore
 from helpmate.assistant.plan import NeedGroup
 from helpmate.index.search import Filters, Hit, Index
+from helpmate.knowledge.eligibility import fits
 
 TRACKS = ("service", "community")
+UNFIT_SLACK = 5
+"""Records fetched beyond those shown, so that help the person cannot use leaves room for more."""
 PER_NEED = 2
 """The plan per need: up to this many records per track beyond those in the flat lists."""
 INTEREST_WEIGHT = 1.0
 """How far the person's strengths and interests pull the community query towards them (dev 0.564
 -> 0.564, community 0.581 -> 0.582; sample 0.651 -> 0.656; a worker's edit of the strengths
 steers it too)."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who the help is for, as far as the conversation says: what decides whether a record fits."""
+
+    age: int | None = None
+    gender: str | None = None
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -39,6 +51,7 @@ class Query:
     filters: Filters
     skip: set[str] = field(default_factory=set)
     """Records the worker dismissed."""
+    person: Person = field(default_factory=Person)
 
     def vector_for(self, track: str) -> np.ndarray:
         return self.vector if track == "service" else self.community
@@ -61,15 +74,42 @@ class Retriever:
         """The best records of each track, best first, ``limit`` of them beyond those dismissed."""
         pool = limit + len(query.skip)
         return {
-            track: [
-                h
-                for h in self.index.rank(
-                    query.vector_for(track), query.terms, query.needs, track=track, filters=query.filters, limit=pool
-                )
-                if h.record.id not in query.skip
-            ]
+            track: self.eligible(
+                [
+                    h
+                    for h in self.index.rank(
+                        query.vector_for(track),
+                        query.terms,
+                        query.needs,
+                        track=track,
+                        filters=query.filters,
+                        limit=pool + UNFIT_SLACK,
+                    )
+                    if h.record.id not in query.skip
+                ],
+                query.person,
+            )[:pool]
             for track in TRACKS
         }
+
+    @staticmethod
+    def eligible(hits: list[Hit], person: Person) -> list[Hit]:
+        """Help the person plainly cannot use (a man and a women's refuge, a young mum and respite
+        for people with a learning disability she has not been said to have) is left out or put
+        last with who it is for: records that fit first, then the uncertain ones, each with the
+        reason a worker should check."""
+        sure: list[Hit] = []
+        unsure: list[Hit] = []
+        for hit in hits:
+            fit, reason = fits(person.age, person.gender, set(person.needs), hit.record)
+            if fit is False:
+                continue
+            if fit is None:
+                hit.caveat = reason
+                unsure.append(hit)
+            else:
+                sure.append(hit)
+        return sure + unsure
 
     def plan(
         self,
@@ -90,7 +130,7 @@ class Retriever:
             # a death cafe may read close to suicidal thoughts, but it is not crisis help.
             strict = n.need.urgency == 1
 
-            def fits(h: Hit, need_id: str = n.need.id, strict: bool = strict) -> bool:
+            def belongs(h: Hit, need_id: str = n.need.id, strict: bool = strict) -> bool:
                 return (
                     h.tag == need_id
                     and h.record.id not in used
@@ -98,7 +138,7 @@ class Retriever:
                 )
 
             for track, out in (("service", group.services), ("community", group.community)):
-                mine = [h for h in results[track] if fits(h)]
+                mine = [h for h in results[track] if belongs(h)]
                 picks = [h for h in mine if h.record.id in shown]
                 picks += [h for h in mine if h.record.id not in shown][: max(0, PER_NEED - len(picks))]
                 if not picks:
@@ -111,7 +151,7 @@ class Retriever:
                         filters=query.filters,
                         limit=PER_NEED + len(used),
                     )
-                    picks = [h for h in own if fits(h)][:PER_NEED]
+                    picks = [h for h in self.eligible(own, query.person) if belongs(h)][:PER_NEED]
                 out.extend(picks)
                 used.update(h.record.id for h in picks)
             groups.append(group)

@@ -17,10 +17,10 @@ from helpmate.assistant.needs import ALERT_EVIDENCE, MAX_NEEDS, NeedDetector, Ne
 from helpmate.assistant.plan import Suggestion
 from helpmate.assistant.profile import Profile
 from helpmate.assistant.reading import Reader, Reading
-from helpmate.assistant.retrieval import Query, Retriever
+from helpmate.assistant.retrieval import Person, Query, Retriever
 from helpmate.assistant.safeguarding import Alert, Safeguarding
 from helpmate.index.embedders import Embedder
-from helpmate.index.search import Filters, Hit, Index
+from helpmate.index.search import FIT_FOR_REASON, Filters, Hit, Index
 
 MAX_TEXT = 4000
 """A long conversation keeps its latest part: the newest words count most."""
@@ -148,12 +148,41 @@ class Suggester:
             ),
             set(exclude_records),
         )
-        results = self.retriever.rank(query, limit + 2 * len(needs))
         alert_needs = {nid for a in alerts for nid in self.safeguarding.needs(a)}
+        query.person = Person(
+            None if reading.family else age,
+            reading.gender,
+            frozenset({n.need.id for n in needs} | alert_needs),
+        )
+        results = self.retriever.rank(query, limit + 2 * len(needs))
         ordered = order_needs(needs, alert_needs, mattering)
         suggestion = self._suggestion(reading, ordered, results, area, age, alerts, profile, limit, pinned, query)
         suggestion.alert_needs = alert_needs
+        self._quote(suggestion, vectors)
         return suggestion
+
+    def _quote(self, suggestion: Suggestion, vectors: np.ndarray) -> None:
+        """Which words each record's reason quotes: of the needs the record fits, the one whose
+        words it meets most closely (a Men's Shed quotes "used to be a joiner", not "widowed last
+        year", though it fits loneliness too)."""
+        quoted = [n for n in suggestion.needs if n.row >= 0]
+        if len(quoted) < 2:
+            return
+        index = self.index
+        hits = [h for g in suggestion.groups for h in g.services + g.community]
+        for hit in [*suggestion.services, *suggestion.community, *hits]:
+            row = index.position.get(hit.record.id)
+            if row is None:
+                continue
+            fitting = [
+                n
+                for n in quoted
+                if index.need_tags[row, self.detector.column[n.need.id]]
+                or index.need_fit[row, self.detector.column[n.need.id]] >= FIT_FOR_REASON
+            ]
+            if len(fitting) > 1:
+                best = max(fitting, key=lambda n: float(index.vectors[row] @ vectors[n.row]))
+                hit.reason = best.need.id
 
     def _suggestion(
         self,

@@ -61,6 +61,11 @@ class Hit:
     score: float
     tag: str | None
     """The need the record was ranked for (None when it is simply close to what was said)."""
+    caveat: str = ""
+    """Who the record is for, when it is not clear the person fits ("for carers"): shown with it."""
+    reason: str | None = None
+    """The need whose words its reason quotes, when not ``tag`` (the one the record meets most
+    closely among those it fits)."""
 
 
 @dataclass

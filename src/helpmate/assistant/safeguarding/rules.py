@@ -27,6 +27,9 @@ class Rule:
     level: str
     pattern: re.Pattern[str]
     note: str = ""
+    context: re.Pattern[str] | None = None
+    """When set, the rule counts only in a message that also says this somewhere (a threat to
+    kill is domestic abuse when the message speaks of a partner)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,15 @@ def load_rules(path: Path | None = None) -> list[Rule]:
     rules = []
     for number, item in enumerate(items, start=1):
         try:
+            context = re.compile(item["context"], re.I) if item.get("context") else None
             rules.append(
-                Rule(str(item["kind"]), str(item["level"]), re.compile(item["pattern"], re.I), str(item.get("note", "")))
+                Rule(
+                    str(item["kind"]),
+                    str(item["level"]),
+                    re.compile(item["pattern"], re.I),
+                    str(item.get("note", "")),
+                    context,
+                )
             )
         except (KeyError, TypeError, re.error) as exc:
             raise LibraryInvalid(f"{source}: rule {number} is broken ({exc})") from exc
@@ -71,6 +81,8 @@ def match_rules(rules: list[Rule], lex: Lexicon, reading: Reading) -> list[Match
     for number, clause in enumerate(reading.clauses):
         text = clause.text.lower()
         for rule in rules:
+            if rule.context is not None and not rule.context.search(reading.text):
+                continue
             for match in rule.pattern.finditer(text):
                 words = match.group(0)
                 # Self-harm wording such as "n't want to be here" carries its own negation.
