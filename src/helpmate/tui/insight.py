@@ -76,7 +76,7 @@ class InsightScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Insight: {self.area or 'all areas'}", classes="title")
-            yield Label("Reading the insight database...", id="insight-status", classes="hint")
+            yield Static("Reading the insight database...", id="insight-status", classes="hint")
             yield VerticalScroll(id="insight-tables")
             yield Footer()
 
@@ -97,17 +97,20 @@ class InsightScreen(ModalScreen[None]):
         from helpmate.insight.render import number
 
         k = doc["meta"]["min_count"]
-        status = self.query_one("#insight-status", Label)
-        status.update(
-            f"{number(doc['conversations'], k)} conversations. Figures from fewer than {k} show as "
-            f"'fewer than {k}'. The gaps come from the library alone. Full report: helpmate insight --report DIR"
+        count = number(doc["conversations"], k)
+        self.query_one("#insight-status", Static).update(
+            f"{count[0].upper() + count[1:]} conversations recorded; a figure from fewer than {k} shows as "
+            f"'fewer than {k}'. The gaps come from the library alone. "
+            "The full report, with charts: helpmate insight --report DIR"
         )
         box = self.query_one("#insight-tables", VerticalScroll)
         for table in report_tables(doc):
             box.mount(Static(table))
 
     def failed(self, message: str) -> None:
-        self.query_one("#insight-status", Label).update(Text(f"Cannot show insight: {message}", style="bold"))
+        self.query_one("#insight-status", Static).update(
+            Text(f"Cannot show insight: {message}", style="bold")
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
