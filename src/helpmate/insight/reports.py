@@ -130,7 +130,7 @@ def build_report(
             .join(other, sa.and_(other.c.event_id == n.c.event_id, other.c.need > n.c.need))
             .where(*filters.where(n))
             .group_by(n.c.need, other.c.need)
-            .order_by(sa.desc("together"))
+            .order_by(sa.desc("together"), n.c.need, other.c.need)
             .limit(50),
         )
         alert_rows = _rows(
