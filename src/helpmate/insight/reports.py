@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from helpmate.insight.events import DISMISS_REASONS, NOTICE_REASONS, week_start
 from helpmate.insight.gaps import asset_gaps, is_stale
-from helpmate.insight.schema import event_alerts, event_needs, event_records, events
+from helpmate.insight.schema import event_alerts, event_needs, event_pairs, event_records, events
 from helpmate.insight.store import InsightStore, shown_url
 from helpmate.knowledge.library import Library
 from helpmate.knowledge.notices import load_notices
@@ -97,9 +97,14 @@ def build_report(
         weeks = _rows(
             connection, sa.select(e.c.week, sa.func.count()).where(*filters.where(e)).group_by(e.c.week)
         )
-        need_rows = _rows(
+        # One scan of the needs, grouped as finely as any table needs; the rest adds up these
+        # (at most weeks x places x needs) rows, never the events themselves.
+        grouped = _rows(
             connection,
             sa.select(
+                n.c.week,
+                n.c.area,
+                n.c.locality,
                 n.c.need,
                 sa.func.count(),
                 _unmet(n.c.met_service, n.c.met_community),
@@ -107,30 +112,15 @@ def build_report(
                 _unmet(n.c.met_community),
             )
             .where(*filters.where(n))
-            .group_by(n.c.need),
+            .group_by(n.c.week, n.c.area, n.c.locality, n.c.need),
         )
-        place_rows = _rows(
-            connection,
-            sa.select(
-                n.c.area, n.c.locality, n.c.need, sa.func.count(), _unmet(n.c.met_service, n.c.met_community)
-            )
-            .where(*filters.where(n))
-            .group_by(n.c.area, n.c.locality, n.c.need),
-        )
-        trend_rows = _rows(
-            connection,
-            sa.select(n.c.week, n.c.need, sa.func.count())
-            .where(*filters.where(n))
-            .group_by(n.c.week, n.c.need),
-        )
-        other = n.alias("other")
+        p = event_pairs
         pair_rows = _rows(
             connection,
-            sa.select(n.c.need, other.c.need, sa.func.count().label("together"))
-            .join(other, sa.and_(other.c.event_id == n.c.event_id, other.c.need > n.c.need))
-            .where(*filters.where(n))
-            .group_by(n.c.need, other.c.need)
-            .order_by(sa.desc("together"), n.c.need, other.c.need)
+            sa.select(p.c.need, p.c.other, sa.func.count().label("together"))
+            .where(*filters.where(p))
+            .group_by(p.c.need, p.c.other)
+            .order_by(sa.desc("together"), p.c.need, p.c.other)
             .limit(50),
         )
         alert_rows = _rows(
@@ -141,16 +131,32 @@ def build_report(
         )
         record_rows = _rows(
             connection,
-            sa.select(r.c.record, sa.func.count(), _flag(r.c.pinned), _flag(r.c.dismissed.is_not(None)))
+            sa.select(r.c.record, r.c.dismissed, sa.func.count(), _flag(r.c.pinned))
             .where(*filters.where(r))
-            .group_by(r.c.record),
-        )
-        reason_rows = _rows(
-            connection,
-            sa.select(r.c.record, r.c.dismissed, sa.func.count())
-            .where(r.c.dismissed.is_not(None), *filters.where(r))
             .group_by(r.c.record, r.c.dismissed),
         )
+
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_place: dict[tuple[str | None, str | None, str], list[int]] = defaultdict(lambda: [0, 0])
+    trend_rows: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for week, area, locality, need, count, unmet_all, no_service, no_community in grouped:
+        for i, value in enumerate((count, unmet_all, no_service, no_community)):
+            totals[need][i] += value
+        by_place[(area, locality, need)][0] += count
+        by_place[(area, locality, need)][1] += unmet_all
+        trend_rows[(week, need)] += count
+    need_rows: list[tuple[Any, ...]] = [(need, *values) for need, values in totals.items()]
+    place_rows: list[tuple[Any, ...]] = [
+        (area, locality, need, c, u) for (area, locality, need), (c, u) in by_place.items()
+    ]
+    shown_by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    reasons: dict[str, dict[str, int]] = defaultdict(dict)
+    for rid, reason, count, pinned in record_rows:
+        shown_by[rid][0] += count
+        shown_by[rid][1] += pinned
+        if reason is not None:
+            shown_by[rid][2] += count
+            reasons[rid][reason] = count
 
     def need_label(need: str) -> str:
         return labels.get(need, need)
@@ -159,7 +165,7 @@ def build_report(
         record = records.get(rid)
         return record.name if record else f"{rid} (no longer in the library)"
 
-    demand = sorted(
+    demand: list[dict[str, Any]] = sorted(
         (
             {"need": need, "label": need_label(need), "conversations": count, "unmet": unmet,
              "no_service": no_service, "no_community": no_community}
@@ -184,7 +190,7 @@ def build_report(
     for row in unmet:
         if row["conversations"] is None or row["unmet"] is None:
             row["share_unmet"] = None
-    places = sorted(
+    places: list[dict[str, Any]] = sorted(
         (
             {"area": area, "locality": locality, "need": need, "label": need_label(need),
              "conversations": count, "unmet": left}
@@ -196,7 +202,7 @@ def build_report(
     top = [row["need"] for row in demand[:6]]
     series: dict[str, list[int | None]] = {need: [0] * len(week_list) for need in top}
     position = {w: i for i, w in enumerate(week_list)}
-    for week, need, count in trend_rows:
+    for (week, need), count in trend_rows.items():
         if need in series:
             series[need][position[week]] = hide.value(count)
     categories: dict[str, dict[str, int]] = defaultdict(dict)
@@ -210,12 +216,9 @@ def build_report(
         ),
         key=lambda row: (-(row["conversations"] or 0), row["category"]),
     )
-    reasons: dict[str, dict[str, int]] = defaultdict(dict)
-    for rid, reason, count in reason_rows:
-        reasons[rid][reason] = count
-    shown = [
+    shown: list[dict[str, Any]] = [
         {"record": rid, "name": record_name(rid), "shown": count, "pinned": pinned, "dismissed": dismissed}
-        for rid, count, pinned, dismissed in record_rows
+        for rid, (count, pinned, dismissed) in shown_by.items()
     ]
     notices = load_notices(library.root)
 

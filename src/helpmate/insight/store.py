@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from helpmate.errors import HelpmateError
 from helpmate.insight.events import Event
-from helpmate.insight.schema import HEAD, event_alerts, event_needs, event_records, events
+from helpmate.insight.schema import HEAD, event_alerts, event_needs, event_pairs, event_records, events
 
 if TYPE_CHECKING:
     from helpmate.settings import Settings
@@ -140,12 +140,12 @@ class InsightStore:
                 )
             ]
             if old:
-                for table in (event_needs, event_alerts, event_records, events):
+                for table in (event_needs, event_pairs, event_alerts, event_records, events):
                     column = table.c.id if table is events else table.c.event_id
                     for chunk_ids in _chunks(old, 500):
                         connection.execute(table.delete().where(column.in_(chunk_ids)))
             ids = self._insert_events(connection, batch)
-            needs, alerts, records = [], [], []
+            needs, pairs, alerts, records = [], [], [], []
             for event_id, e in zip(ids, batch, strict=True):
                 place = {"event_id": event_id, "week": e.week, "area": e.area, "locality": e.locality}
                 needs += [
@@ -153,13 +153,22 @@ class InsightStore:
                      "met_community": n.met_community}
                     for n in e.needs
                 ]  # fmt: skip
+                found = sorted({n.need for n in e.needs})
+                pairs += [
+                    {**place, "need": a, "other": b} for i, a in enumerate(found) for b in found[i + 1 :]
+                ]
                 alerts += [{**place, "category": c, "count": k} for c, k in e.alerts.items()]
                 records += [
                     {**place, "record": r.record, "track": r.track, "need": r.need, "pinned": r.pinned,
                      "dismissed": r.dismissed}
                     for r in e.records
                 ]  # fmt: skip
-            for table, rows in ((event_needs, needs), (event_alerts, alerts), (event_records, records)):
+            for table, rows in (
+                (event_needs, needs),
+                (event_pairs, pairs),
+                (event_alerts, alerts),
+                (event_records, records),
+            ):
                 if rows:
                     connection.execute(table.insert(), rows)
 

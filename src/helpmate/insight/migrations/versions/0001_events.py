@@ -1,4 +1,4 @@
-"""Events: one row per conversation per week, with its needs, alerts and records.
+"""Events: one row per conversation per week, with its needs, pairs of needs, alerts and records.
 
 Revision ID: 0001
 Revises:
@@ -52,6 +52,13 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer, nullable=False),
     )
     op.create_table(
+        "event_pairs",
+        _event_id(),
+        sa.Column("need", sa.String(100), primary_key=True),
+        sa.Column("other", sa.String(100), primary_key=True),
+        *_place(),
+    )
+    op.create_table(
         "event_records",
         _event_id(),
         sa.Column("record", sa.String(200), primary_key=True),
@@ -61,15 +68,19 @@ def upgrade() -> None:
         sa.Column("pinned", sa.Boolean, nullable=False),
         sa.Column("dismissed", sa.String(20)),
     )
-    op.create_index("ix_events_week", "events", ["week"])
-    op.create_index("ix_events_area_week", "events", ["area", "week"])
-    op.create_index("ix_event_needs_need_week", "event_needs", ["need", "week"])
-    op.create_index("ix_event_needs_area_week", "event_needs", ["area", "week"])
-    op.create_index("ix_event_alerts_week", "event_alerts", ["week"])
-    op.create_index("ix_event_records_record", "event_records", ["record", "pinned", "dismissed"])
-    op.create_index("ix_event_records_area_week", "event_records", ["area", "week"])
+    op.create_index("ix_events_week_area", "events", ["week", "area"])
+    op.create_index(
+        "ix_event_needs_report",
+        "event_needs",
+        ["week", "area", "locality", "need", "met_service", "met_community"],
+    )
+    op.create_index("ix_event_pairs_report", "event_pairs", ["need", "other", "week", "area"])
+    op.create_index("ix_event_alerts_report", "event_alerts", ["week", "category", "area"])
+    op.create_index(
+        "ix_event_records_report", "event_records", ["record", "dismissed", "pinned", "week", "area"]
+    )
 
 
 def downgrade() -> None:
-    for table in ("event_records", "event_alerts", "event_needs", "events"):
+    for table in ("event_records", "event_pairs", "event_alerts", "event_needs", "events"):
         op.drop_table(table)
