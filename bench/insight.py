@@ -103,7 +103,7 @@ class Generator:
         winter = week.month in (11, 12, 1, 2)
         _, cluster = rng.choices(self.clusters, weights=[w for w, _ in self.clusters])[0]
         needs = [rng.choice(cluster)]
-        for extra in range(rng.choices([0, 1, 2, 3], weights=[35, 40, 18, 7])[0]):
+        for _ in range(rng.choices([0, 1, 2, 3], weights=[35, 40, 18, 7])[0]):
             pool = cluster if rng.random() < 0.75 else rng.choice(self.clusters)[1]
             pick = rng.choice(pool)
             if pick not in needs:
