@@ -106,7 +106,10 @@ def heat_map(
         return "<p><em>Nothing to show yet.</em></p>"
     cell, left, head = 34, 240, 150
     top = max((v for v in cells.values() if v), default=1) or 1
-    width, height = left + cell * len(columns) + 10, head + cell * len(rows) + 10
+    width, height = (
+        left + cell * len(columns) + 130,
+        head + cell * len(rows) + 10,
+    )  # room for the slanted labels
     parts = [f'<svg role="img" width="{width}" height="{height}">{HATCH}']
     for j, need in enumerate(columns):
         cx = left + j * cell + cell / 2

@@ -148,7 +148,10 @@ def render_html(doc: dict[str, Any]) -> str:
         elif title.startswith("Demand per area"):
             body.append("<h3>Area by need</h3>" + _heat(doc))
         elif title.startswith("Unmet"):
-            body.append(unmet_bars)
+            body.append(
+                "<p class=muted>Conversations left without a record that fits, needs in order of the share left unmet.</p>"
+                + unmet_bars
+            )
         body.append(table)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>helpmate insight</title>
