@@ -83,7 +83,7 @@ class Generator:
         self.areas = {a.slug: [loc.name for loc in a.localities] or [None] for a in library.areas} or {
             slug: [None] for slug in library.area_slugs
         }
-        self.fits: dict[tuple[str, str, str, str | None], list[str]] = {}
+        self.fits: dict[tuple[str, str | None, str, str], list[str]] = {}
         for record in library.records:
             for area in record.areas or list(self.areas):
                 for need in record.all_needs():
@@ -112,7 +112,8 @@ class Generator:
             pick = rng.choice(sorted(WINTER))
             if pick not in needs:
                 needs.append(pick)
-        need_events, records = [], {}
+        need_events: list[NeedEvent] = []
+        records: dict[str, RecordEvent] = {}
         for need in needs:
             met = {}
             for track in ("service", "community"):

@@ -6,6 +6,7 @@ saying why, only when the binaries are missing."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,11 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     if pg_bin("pg_ctl") is None and not os.environ.get("CI"):
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql); CI installs it and runs this")
     with postgres_server() as url:
-        yield url  # type: ignore[misc]
+        yield url
 
 
 def test_postgresql_migrates_writes_and_reports_as_sqlite_does(

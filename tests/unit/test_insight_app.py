@@ -65,7 +65,7 @@ async def test_a_turn_leaves_an_event_and_f8_shows_the_areas_tables(recording: R
         await pilot.pause()
         text = plain(app)
         assert "Insight: wrenford" in text
-        assert "fewer than 5 conversations" in text
+        assert "Fewer than 5 conversations recorded" in text
         assert "Demand: needs by conversations" in text and "Asset-map gaps" in text
         assert "Loneliness and social isolation" in text
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
