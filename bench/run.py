@@ -56,6 +56,21 @@ def tui() -> dict:
     return json.loads(out.stdout)
 
 
+def insight() -> dict:
+    """A year of a 200-worker team's events (bench/insight.py): write p95, report time, size."""
+    out = subprocess.run(
+        [sys.executable, str(HERE / "insight.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ,
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("bench insight failed")
+    return json.loads(out.stdout)
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="helpmate-bench-"))
     try:
@@ -79,6 +94,7 @@ def main() -> None:
         result["turn_1_5k"] = phase("turn", str(small), str(work / "home-1k"))
         result["quality"] = phase("quality", str(small), str(work / "home-1k"))
         result["tui"] = tui()
+        result["insight"] = insight()
         print(json.dumps(result, indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -70,6 +70,15 @@ class ServeSettings(BaseModel):
     """Browser tabs open at once (each runs its own app process); the next tab is told to close one."""
 
 
+class InsightSettings(BaseModel):
+    """Anonymous events for ``helpmate insight`` (``[insight]`` in the config file, ``HELPMATE_INSIGHT__RECORD``)."""
+
+    record: bool = True
+    """Leave an anonymous event per conversation (week, area, needs, records; never text or names)."""
+    min_count: int = Field(default=5, ge=1, le=1000)
+    """Figures drawn from fewer conversations than this show as "fewer than N" in every report."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HELPMATE_", env_nested_delimiter="__", extra="ignore")
 
@@ -89,6 +98,9 @@ class Settings(BaseSettings):
     """Write what workers type to the log (off: nothing typed is logged)."""
     llm: LLMSettings = LLMSettings()
     serve: ServeSettings = ServeSettings()
+    insight: InsightSettings = InsightSettings()
+    database_url: str | None = None
+    """Where insight events go: unset is SQLite in HOME/insight.db; postgresql+psycopg://... for a team."""
 
     @classmethod
     def settings_customise_sources(

@@ -161,10 +161,10 @@ async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(runtime:
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, DismissScreen)
-        await pilot.press("enter")  # the first reason: already in touch with them
+        await pilot.press("enter")  # the first reason: closed
         await settle(pilot)
         assert record_id not in options(column)
-        assert app.conversation.dismissed == {record_id: "Already in touch with them"}  # type: ignore[union-attr]
+        assert app.conversation.dismissed == {record_id: "Closed"}  # type: ignore[union-attr]
         assert f"Dismissed {record_id}" in chat_text(app)
 
 

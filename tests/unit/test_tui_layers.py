@@ -43,6 +43,8 @@ def test_the_tui_imports_only_the_layers_it_may() -> None:
         "helpmate.errors",
         "helpmate.knowledge.records",
         "helpmate.knowledge.library",
+        "helpmate.knowledge.notices",
+        "helpmate.insight",
         "helpmate.tui",
     )
     package = Path(__file__).resolve().parents[2] / "src" / "helpmate" / "tui"
@@ -66,7 +68,7 @@ def test_widgets_and_screens_import_no_engine(name: str) -> None:
     import ast
 
     path = Path(__file__).resolve().parents[2] / "src" / "helpmate" / "tui" / name
-    allowed = ("helpmate.tui", "helpmate.knowledge.records")
+    allowed = ("helpmate.tui", "helpmate.knowledge.records", "helpmate.insight.events")
     for node in ast.walk(ast.parse(path.read_text())):
         modules = (
             [node.module or ""]

@@ -47,10 +47,11 @@ class FixedStore(SessionStore):
 
 @pytest.fixture
 def home(isolated: Path) -> Path:
-    """HELPMATE_HOME (set by the autouse fixture) with a config that keeps snapshots still."""
+    """HELPMATE_HOME (set by the autouse fixture) with a config that keeps snapshots still (and
+    records no insight events: tests/unit/test_insight_app.py turns that on where it tests it)."""
     folder = isolated / "home"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text("[tui]\ncursor_blink = false\n", encoding="utf-8")
+    (folder / "config.toml").write_text("[tui]\ncursor_blink = false\n[insight]\nrecord = false\n", encoding="utf-8")
     return folder
 
 

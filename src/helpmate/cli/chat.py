@@ -22,6 +22,7 @@ def chat_loop(settings: Settings, area: str | None) -> None:
     from helpmate.assistant.export import export_markdown
     from helpmate.assistant.sessions import SessionStore
     from helpmate.errors import HelpmateError
+    from helpmate.insight.recorder import Recorder
     from helpmate.knowledge.library import atomic_write
 
     print("helpmate: loading the index and model...", flush=True)
@@ -30,6 +31,8 @@ def chat_loop(settings: Settings, area: str | None) -> None:
     session = store.new()
     session.situation.area = area or settings.area
     engine = runtime.engine(session.situation)
+    insight = Recorder(settings, runtime.index)  # the conversation's anonymous event, in the background
+    told = ""
     print("Describe the person's situation (what matters to them, what is going on).")
     print(HELP)
     while True:
@@ -88,6 +91,11 @@ def chat_loop(settings: Settings, area: str | None) -> None:
         streamed: list[str] = []
         turn = engine.turn(line, on_token=lambda token, out=streamed: _show(token, out))
         store.record_turn(session, turn)
+        if not turn.error:
+            insight.observe(session, turn.suggestion)
         if streamed:
             print("\n---")  # the final, grounded reply follows what was streamed
         print(turn.reply)
+        if insight.problem and insight.problem != told:  # written in the background: told once
+            told = insight.problem
+            print(f"  ({told})")

@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 
 from helpmate.cli.common import console_err, progress_bar, settings_from_env
+from helpmate.cli.notices import notice
 
 app = typer.Typer(
     help="Manage the knowledge library and its index.", no_args_is_help=True, rich_markup_mode=None
 )
+app.command("notice")(notice)
 
 
 @app.command("init")
@@ -149,6 +151,7 @@ def stale(
 ) -> None:
     """List records whose review is overdue (or due soon), oldest first."""
     from helpmate.knowledge.library import load_library
+    from helpmate.knowledge.notices import load_notices
 
     library = load_library(settings_from_env().knowledge)
     horizon = dt.date.today() + dt.timedelta(days=days)
@@ -160,6 +163,13 @@ def stale(
             f"{record.review_due}  {record.id}  {record.name}  ({record.organisation or 'no organisation'})"
         )
     typer.echo(f"{len(due)} of {len(library.records)} records due for review by {horizon}")
+    expired = [n for n in load_notices(library.root).values() if not n.current()]
+    for item in sorted(expired, key=lambda n: n.until or dt.date.min):
+        typer.echo(
+            f"{item.until}  {item.record}  notice expired: {item.text} (kb notice --clear {item.record})"
+        )
+    if expired:
+        typer.echo(f"{len(expired)} expired notice(s): clear or renew them")
 
 
 @app.command("show")

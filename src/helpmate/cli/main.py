@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from helpmate.cli import kb
+from helpmate.cli import insight, kb
 from helpmate.cli.common import console_err, settings_from_env
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(kb.app, name="kb")
+app.add_typer(insight.app, name="insight")
 
 
 @app.callback()

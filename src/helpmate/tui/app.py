@@ -112,6 +112,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "edit_situation", "Edit situation", id="main.edit", priority=True),
         Binding(_NEW, "new_session", "New", id="main.new", priority=True),
         Binding("ctrl+o", "sessions", "Sessions", id="main.sessions", priority=True),
+        Binding("f8", "insight", "Insight", id="main.insight", priority=True),
         Binding(_SETTINGS, "settings", "Settings", id="main.settings", priority=True),
         Binding("ctrl+l", "focus_plan", "Plan", id="main.plan", priority=True),
         Binding("ctrl+b", "rebuild", "Rebuild index", id="main.rebuild", priority=True),
@@ -180,6 +181,14 @@ class MainScreen(Screen[None]):
 
     def action_rebuild(self) -> None:
         self._app.rebuild()
+
+    def action_insight(self) -> None:
+        from helpmate.tui.insight import InsightScreen
+
+        area = self._app.conversation.situation.area if self._app.conversation else None
+        self.app.push_screen(
+            InsightScreen(self._app.settings, area or self._app.area or self._app.settings.area)
+        )
 
     def action_focus_plan(self) -> None:
         self.query_one("#services", PlanColumn).focus()
@@ -309,7 +318,10 @@ class HelpmateApp(App[None]):
             return "Not ready: " + (str(self.problem) if self.problem else "still loading")
         runtime = self.conversation.runtime
         area = self.conversation.situation.area or "any area"
-        return f"Ready: {len(runtime.index.records)} records in the library, {area}."
+        problem = self.conversation.insight.problem  # recording failed: one line, the turn went on
+        return f"Ready: {len(runtime.index.records)} records in the library, {area}." + (
+            f" {problem}" if problem else ""
+        )
 
     def problem_to_chat(self, text: str) -> None:
         self.main_screen.query_one(ChatLog).add(text, "problem")
@@ -674,7 +686,12 @@ class HelpmateApp(App[None]):
             elif choice == "dismiss":
                 self.ask_dismiss(record_id)
 
-        self.push_screen(RecordScreen(record, reason, contact_text(record)), chosen)
+        from helpmate.knowledge.notices import current_notice
+
+        notice = current_notice(self.settings.knowledge, record_id)  # a stat, and a parse when it changed
+        self.push_screen(
+            RecordScreen(record, reason, contact_text(record), notice.line() if notice else ""), chosen
+        )
 
     def copy_contact(self, record_id: str) -> None:
         from helpmate.tui.conversation import contact_text

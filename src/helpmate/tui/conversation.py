@@ -115,6 +115,10 @@ class Conversation:
         self.suggestion: Suggestion | None = None
         self.session: Session = session or store.new()
         self.engine: Engine = self._start(self.session)
+        from helpmate.insight.recorder import Recorder
+
+        self.insight = Recorder(runtime.settings, runtime.index)
+        """Leaves the conversation's anonymous event after each saved change (never raises)."""
 
     # ------------------------------------------------------------------ sessions
 
@@ -161,6 +165,7 @@ class Conversation:
         self.store.record_turn(self.session, turn)
         if not turn.error:  # a failed plan is empty: the screen keeps the last good one
             self.suggestion = turn.suggestion
+            self.insight.observe(self.session, turn.suggestion)
         return turn
 
     def plan(self) -> Suggestion:
@@ -229,11 +234,13 @@ class Conversation:
     def pin(self, record_id: str) -> Suggestion:
         self.suggestion = self.engine.pin(record_id)
         self.store.save(self.session)
+        self.insight.observe(self.session, self.suggestion)
         return self.suggestion
 
     def dismiss(self, record_id: str, reason: str) -> Suggestion:
         self.suggestion = self.engine.dismiss(record_id, reason)
         self.store.save(self.session)
+        self.insight.observe(self.session, self.suggestion)
         return self.suggestion
 
     # ------------------------------------------------------------------ the plan, per need

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
+from helpmate.insight.events import DISMISS_REASONS, dismiss_reason_text
 from helpmate.knowledge.records import Record
 from helpmate.tui.conversation import SituationView, overdue
 
@@ -61,8 +62,10 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def record_text(record: Record, reason: str = "") -> Text:
+def record_text(record: Record, reason: str = "", notice: str = "") -> Text:
     text = Text()
+    if notice:
+        text.append(f"NOTICE: {notice}\n\n", style="bold reverse")
     if overdue(record):
         due = record.review_due or record.last_reviewed
         text.append(
@@ -119,15 +122,16 @@ class RecordScreen(ModalScreen[str | None]):
         Binding("escape,q", "choose('')", "Close", id="detail.close"),
     ]
 
-    def __init__(self, record: Record, reason: str = "", contact: str = "") -> None:
+    def __init__(self, record: Record, reason: str = "", contact: str = "", notice: str = "") -> None:
         super().__init__()
         self.record = record
         self.reason = reason
         self.contact = contact
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield VerticalScroll(Static(record_text(self.record, self.reason), id="record-text"))
+            yield VerticalScroll(Static(record_text(self.record, self.reason, self.notice), id="record-text"))
             yield Footer()
 
     def action_copy(self) -> None:
@@ -139,17 +143,12 @@ class RecordScreen(ModalScreen[str | None]):
 
 
 class DismissScreen(ModalScreen[str | None]):
-    """Why the worker dismisses a suggestion (the reason goes into the session)."""
+    """Why the worker dismisses a suggestion: one of the fixed reasons insight counts; "Other" takes
+    the worker's own words, which stay in the session (insight records only "other")."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="DismissScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dismiss.cancel")]
-    REASONS = [
-        "Already in touch with them",
-        "Not eligible",
-        "Too far away",
-        "Not what they want",
-        "Closed or details wrong",
-    ]
+    REASONS = list(DISMISS_REASONS.values())
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -158,16 +157,18 @@ class DismissScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Dismiss {self.record_name}: why?", classes="title")
-            yield OptionList(*[Option(r, id=str(i)) for i, r in enumerate(self.REASONS)], id="reasons")
-            yield Input(placeholder="or type a reason and press enter", id="reason")
+            yield OptionList(*[Option(label, id=key) for key, label in DISMISS_REASONS.items()], id="reasons")
+            yield Input(placeholder="Other: type the reason and press enter", id="reason")
             yield Footer()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.REASONS[int(event.option.id or 0)])
+        if event.option.id == "other":
+            self.query_one("#reason", Input).focus()
+        else:
+            self.dismiss(DISMISS_REASONS[event.option.id or "other"])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        self.dismiss(dismiss_reason_text("other", event.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
