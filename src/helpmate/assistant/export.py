@@ -14,8 +14,9 @@ def _contact(record: Record) -> str:
     return ", ".join(p for p in parts if p) or "no contact details in the directory"
 
 
-def _record_lines(record: Record, citizen: bool) -> list[str]:
-    lines = [f"- Contact: {_contact(record)}"]
+def _record_lines(record: Record, citizen: bool, notice: str = "") -> list[str]:
+    lines = [f"- Notice: {notice}"] if notice else []
+    lines.append(f"- Contact: {_contact(record)}")
     if record.how_to_access:
         lines.append(f"- {'How to start' if citizen else 'How to refer'}: {record.how_to_access}")
     if record.opening_times:
@@ -49,7 +50,7 @@ def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = Fa
             for hit in hits:
                 r = hit.record
                 lines += [f"### {r.name}", "", one_line(r.description, 400), ""]
-                lines += _record_lines(r, citizen=True) + [""]
+                lines += _record_lines(r, citizen=True, notice=hit.notice) + [""]
         lines.append("If you ever feel unsafe, call 999. Samaritans are there day and night on 116 123.")
         return "\n".join(lines) + "\n"
     lines = [f"# Session {session.id}", "", f"Started {session.created}", "", "## Situation", ""]
@@ -86,7 +87,7 @@ def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = Fa
                 r = hit.record
                 pin = " (pinned)" if r.id in situation.pinned else ""
                 lines.append(f"- **{r.name}** (`{r.id}`){pin}: {suggestion.why(hit)}")
-                lines += ["  " + line for line in _record_lines(r, citizen=False)]
+                lines += ["  " + line for line in _record_lines(r, citizen=False, notice=hit.notice)]
             lines.append("")
     if situation.dismissed:
         lines += ["## Dismissed", ""] + [f"- `{rid}`: {why}" for rid, why in situation.dismissed.items()]

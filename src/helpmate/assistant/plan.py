@@ -102,6 +102,8 @@ class Suggestion:
         }
         if hit.caveat:
             item["check"] = hit.caveat
+        if hit.notice:
+            item["notice"] = hit.notice
         return item
 
     def said(self, need_id: str | None) -> str:
@@ -120,6 +122,8 @@ class Suggestion:
         if what == NOT_QUOTED:
             what = f"{hit.record.name} {NOT_QUOTED}"
         check = f" (Check they fit: {hit.caveat}.)" if hit.caveat else ""
+        if hit.notice:
+            check += f" Notice: {hit.notice}."
         if found is None:
             return f"Close to what you described: {what}{check}"
         said = self.said(found.need.id)

@@ -9,8 +9,10 @@ for each need the records ranked for it, none repeated across needs.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from helpmate.assistant.needs import NeedScore
 from helpmate.assistant.plan import NeedGroup
 from helpmate.index.search import Filters, Hit, Index
 from helpmate.knowledge.eligibility import fits
+from helpmate.knowledge.notices import Notice, load_notices
 
 TRACKS = ("service", "community")
 UNFIT_SLACK = 5
@@ -66,13 +69,22 @@ class Query:
 
 
 class Retriever:
-    def __init__(self, index: Index, columns: dict[str, int]) -> None:
+    def __init__(self, index: Index, columns: dict[str, int], library_root: Path | None = None) -> None:
         self.index = index
         self.columns = columns
+        self.library_root = library_root
+
+    def notices(self) -> dict[str, Notice]:
+        """The library's current notices by record id (a stat per call: the file is cached)."""
+        if self.library_root is None:
+            return {}
+        today = dt.date.today()
+        return {rid: n for rid, n in load_notices(self.library_root).items() if n.current(today)}
 
     def rank(self, query: Query, limit: int) -> dict[str, list[Hit]]:
         """The best records of each track, best first, ``limit`` of them beyond those dismissed."""
         pool = limit + len(query.skip)
+        notices = self.notices()
         return {
             track: self.eligible(
                 [
@@ -88,28 +100,31 @@ class Retriever:
                     if h.record.id not in query.skip
                 ],
                 query.person,
+                notices,
             )[:pool]
             for track in TRACKS
         }
 
     @staticmethod
-    def eligible(hits: list[Hit], person: Person) -> list[Hit]:
+    def eligible(hits: list[Hit], person: Person, notices: dict[str, Notice] | None = None) -> list[Hit]:
         """Help the person plainly cannot use (a man and a women's refuge, a young mum and respite
         for people with a learning disability she has not been said to have) is left out or put
         last with who it is for: records that fit first, then the uncertain ones, each with the
-        reason a worker should check."""
+        reason a worker should check; a record with a current "closed" notice after them all."""
         sure: list[Hit] = []
         unsure: list[Hit] = []
+        closed: list[Hit] = []
         for hit in hits:
+            notice = (notices or {}).get(hit.record.id)
+            if notice is not None:
+                hit.notice, hit.closed = notice.line(), notice.kind == "closed"
             fit, reason = fits(person.age, person.gender, set(person.needs), hit.record)
             if fit is False:
                 continue
             if fit is None:
                 hit.caveat = reason
-                unsure.append(hit)
-            else:
-                sure.append(hit)
-        return sure + unsure
+            (closed if hit.closed else unsure if fit is None else sure).append(hit)
+        return sure + unsure + closed
 
     def plan(
         self,
@@ -151,7 +166,8 @@ class Retriever:
                         filters=query.filters,
                         limit=PER_NEED + len(used),
                     )
-                    picks = [h for h in self.eligible(own, query.person) if belongs(h)][:PER_NEED]
+                    own = self.eligible(own, query.person, self.notices())
+                    picks = [h for h in own if belongs(h)][:PER_NEED]
                 out.extend(picks)
                 used.update(h.record.id for h in picks)
             groups.append(group)

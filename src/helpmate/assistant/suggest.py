@@ -10,6 +10,7 @@ contract.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +28,13 @@ MAX_TEXT = 4000
 
 
 class Suggester:
-    def __init__(self, index: Index, embedder: Embedder, safeguarding: Safeguarding | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        safeguarding: Safeguarding | None = None,
+        library_root: Path | None = None,
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.safeguarding = safeguarding or Safeguarding.load(None)
@@ -36,7 +43,7 @@ class Suggester:
         self.needs = index.needs
         self.reader = Reader(index.needs, index.areas, self.safeguarding.lex)
         self.detector = NeedDetector(self.reader, index.need_vectors, calibrate(embedder, index.need_vectors))
-        self.retriever = Retriever(index, self.detector.column)
+        self.retriever = Retriever(index, self.detector.column, library_root)
 
     def read(self, text: str) -> Reading:
         """The one reading of a text (a message, or a situation given whole)."""

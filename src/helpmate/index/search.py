@@ -66,6 +66,9 @@ class Hit:
     reason: str | None = None
     """The need whose words its reason quotes, when not ``tag`` (the one the record meets most
     closely among those it fits)."""
+    notice: str = ""
+    """A knowledge manager's current notice on the record ("Closed until 6 January")."""
+    closed: bool = False
 
 
 @dataclass

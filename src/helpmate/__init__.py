@@ -1,0 +1,1 @@
+"""helpmate: a terminal assistant for public-sector frontline workers (see README.md)."""
