@@ -203,7 +203,7 @@ class Redactor:
         found: list[_Span] = []
         for result in results:
             kind = _ENTITY_KINDS[result.entity_type]
-            for start, end in self._outside_kept(text, result.start, result.end, kind, protected, lexicon.is_word):
+            for start, end in self._outside_kept(text, result.start, result.end, kind, protected, lexicon.is_name):
                 found.append(_Span(start, end, kind, result.score))
         spans: list[_Span] = []
         for span in sorted(_merge_names(found), key=lambda s: (-s.score, s.start - s.end)):
@@ -248,20 +248,31 @@ class Redactor:
         end: int,
         kind: str,
         protected: list[tuple[int, int]],
-        ordinary: Callable[[str], bool],
+        listed: Callable[[str], bool],
     ) -> list[tuple[int, int]]:
         """The part of a finding that may be replaced. A number or an address is left when it lies
-        within a kept phrase, and replaced whole when it only contains one ("17b northgate road"
-        is an address even though Northgate is a place). A name keeps only its words outside kept
-        phrases, and only when one of them could be a name ("Steve" of "Steve Tanyard Centre", but
-        nothing of "Wrenford Meals")."""
+        within a kept phrase, loses a kept phrase at its edge, and is replaced whole when a kept
+        phrase lies inside it ("17b northgate road" is an address though Northgate is a place). A name keeps only its words outside kept
+        phrases, and, when it touched one, only if a word left is a known first name or surname
+        ("Steve" of "Steve Tanyard Centre", but nothing of "Smokefree Wrenford")."""
         found = text[start:end]
         if kind == "PHONE" and _phone_digits(found) in self._keep_phones:
             return []
         touching = [(s, e) for s, e in protected if start < e and s < end]
         if kind != "NAME":
-            inside = any(s <= start and end <= e for s, e in touching) or self._kept(found)
-            return [] if inside else [(start, end)]
+            if any(s <= start and end <= e for s, e in touching) or self._kept(found):
+                return []
+            for s, e in touching:  # a kept place at the edge stays: "14 church walk" of "... st annes"
+                if s <= start < e:
+                    start = e
+                elif s < end <= e:
+                    end = s
+            piece = text[start:end]
+            stripped = piece.strip(" \t,;:()-")
+            if not stripped:
+                return []
+            start += piece.index(stripped)
+            return [(start, start + len(stripped))]
         pieces = [(start, end)]
         for s, e in touching:
             pieces = [p for a, b in pieces for p in ((a, min(b, s)), (max(a, e), b))]
@@ -270,7 +281,7 @@ class Redactor:
             piece = text[a:b]
             stripped = piece.strip(" \t,;:()'’-")
             words = re.findall(r"[^\W\d_]+", stripped)
-            if words and (not touching or any(not ordinary(w.lower()) for w in words)):
+            if words and (not touching or any(listed(w.lower()) for w in words)):
                 offset = a + piece.index(stripped)
                 out.append((offset, offset + len(stripped)))
         return out

@@ -36,6 +36,8 @@ _SHAPE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _NOT_PERSON_LABELS = {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 _NOT_NAME_POS = {"AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM", "PUNCT", "SYM", "VERB", "ADV"}
 _SENTENCE_END = ".!?\n"
+_JOINERS = {"and", "&", "of", "for", "the", "'s", "’s", "-"}
+_FUNCTION_POS = {"AUX", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART"}
 
 
 def _phrase_regex(phrases: Any, tail: str = "") -> re.Pattern[str]:
@@ -53,7 +55,15 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         self._after_title = _phrase_regex(lexicon.titles, r"\.?")
         self._after_intro = _phrase_regex([" ".join(p) for p in lexicon.introducers], r"\s*[:,-]?")
         self._after_relation = _phrase_regex(lexicon.relations, bridge)
+        relations = "|".join(re.escape(r) for r in sorted(lexicon.relations, key=len, reverse=True))
+        age = r"(?:aged?\s*)?\d{1,3}\b"
+        self._role_after = re.compile(
+            rf"^(?:\s+(?:is|was)\s+{age}|\s*[,(]\s*{age}|\s+aged?\s+\d{{1,3}}\b|\s*\(\s*(?:{relations})\b"
+            rf"|\s+and\s+(?:his|her|their)\s+(?:{relations})\b)",
+            re.I,
+        )
         self._not_people = [p.lower() for p in lexicon.not_people]
+        self._not_people_re = _phrase_regex(lexicon.not_people).pattern.removesuffix(r"\s*$")
         super().__init__(supported_entities=["PERSON"], name="UkNameRecognizer", supported_language="en")
 
     def load(self) -> None:
@@ -90,13 +100,18 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
 
     def _could_be_name(self, token: Any) -> bool:
         """After a cue: capitalised, in the name lists, or an unknown word that is not a verb. A
-        month can be a name here ("the daughter June"), when capitalised."""
+        capitalised first name counts here even when it is a month or a common word ("the
+        daughter June", "his brother Will"); in lower case, an ordinary word must not be read as a
+        verb or an adverb ("the client, said ...", "her son will")."""
         low = token.lower_
-        month_name = token.text[0].isupper() and low in self.lexicon.first_names
-        if not (self._candidate(token) or (month_name and low in self.lexicon.not_names and self._alpha(token))):
+        listed_cap = token.text[0].isupper() and low in self.lexicon.first_names and self._alpha(token)
+        if not (self._candidate(token) or listed_cap):
             return False
-        if token.text[0].isupper() or self.lexicon.is_name(low):
-            return token.pos_ not in {"AUX", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "PART"}
+        if token.text[0].isupper():
+            return listed_cap or token.pos_ not in _FUNCTION_POS
+        if self.lexicon.is_name(low):
+            bad = _FUNCTION_POS | ({"VERB", "ADV"} if self._word(token) else set())
+            return token.pos_ not in bad
         return not self._word(token) and token.pos_ not in _NOT_NAME_POS - {"VERB", "ADV"}
 
     def _word(self, token: Any) -> bool:
@@ -116,22 +131,23 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
     def find(self, text: str, doc: Any) -> list[tuple[int, int, float, str]]:
         """(start, end, score, why) for every name found in ``doc`` (the spaCy Doc of ``text``)."""
         place = {t.i for ent in doc.ents if ent.label_ in _NOT_PERSON_LABELS for t in ent}
+        org = self._organisation_words(doc)
         found: list[tuple[int, int, float, str]] = []
         named: set[int] = set()  # token indices inside names found so far
         for ent in doc.ents:
-            if ent.label_ == "PERSON":
+            if ent.label_ == "PERSON" and not any(t.i in org for t in ent):
                 span = self._trim_entity(ent)
                 if span is not None:
                     found.append((*span, NER_SCORE, "spaCy PERSON"))
                     named.update(t.i for t in ent if span[0] <= t.idx < span[1])
         for token in doc:
-            if token.i in named and token.i - 1 in named:
+            if (token.i in named and token.i - 1 in named) or token.i in org:
                 continue
             head = self._head(text, doc, token, place, named)
             if head is None:
                 continue
             first, why = head
-            last = self._extend(doc, token.i)
+            last = self._extend(doc, token.i, cued=why in {"title", "introduced", "relation"})
             first = min(first, self._extend_left(text, doc, token.i))
             named.update(range(token.i, last + 1))
             found.append((first, doc[last].idx + len(doc[last]), RULE_SCORE, why))
@@ -151,6 +167,9 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             return token.idx, "relation"
         if self._coordinated(doc, token, named) and self._could_be_name(token):
             return token.idx, "listed with a name"
+        listed = lex.is_name(low) or not self._word(token)
+        if token.text[0].isupper() and listed and self._alpha(token) and self._role_after.match(text[token.idx + len(token) :]):
+            return token.idx, "age or relation after"  # "May is 84", "April (mum)", "Joy and her husband"
         if not self._candidate(token) or self._place_follows(doc, token.i):
             return None
         cap = token.text[0].isupper()
@@ -166,11 +185,13 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             return token.idx, "capitalised name"
         if cap and not start_of_sentence and first:
             return token.idx, "capitalised first name"
-        guessable = not word or token.pos_ not in _NOT_NAME_POS  # spaCy's tags guess at unknown words
+        # spaCy's tags are guesses on unknown words, and on two listed names in lower case.
+        both_listed = first and nxt is not None and nxt.lower_ in lex.surnames and token.pos_ not in _FUNCTION_POS
+        guessable = not word or both_listed or token.pos_ not in _NOT_NAME_POS
         if nxt is None or not self._surname(token, nxt) or not guessable:
             # "Rose rang again": an ambiguous first name opening a sentence, then a verb.
             if cap and start_of_sentence and first and token.pos_ not in _NOT_NAME_POS:
-                if nxt is not None and nxt.tag_ in {"VBD", "VBZ"}:
+                if nxt is not None and nxt.tag_ in {"VBD", "VBZ"} and nxt.pos_ == "VERB":
                     return token.idx, "first name opening a sentence"
             return None
         # Two words that read as a forename and surname: "Grace Okoro", "winston campbell".
@@ -181,6 +202,41 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         if (first or not word) and pair:
             return token.idx, "forename and surname"
         return None
+
+    def _organisation_words(self, doc: Any) -> set[int]:
+        """Tokens of Title Case phrases that name a service, not a person: a phrase holding a place
+        or organisation word ("Talk Shop Men's Peer Support Group"), or joined by "and", "for" or
+        "of" with an ordinary word in it ("Tai Chi for Health", "Millfield Knit and Natter").
+        Capitals in acronyms ("NI", "PIP") do not count; a list of names ("Tobi and Kemi") is not
+        one, as no word in it is an ordinary word."""
+        lex = self.lexicon
+        runs: list[list[Any]] = []
+        current: list[Any] = []
+        for token in [*doc, None]:
+            titled = token is not None and self._alpha(token) and token.text[0].isupper()
+            joins = token is not None and current and token.lower_ in _JOINERS
+            if titled or joins:
+                current.append(token)
+                continue
+            while current and current[-1].lower_ in _JOINERS:
+                current.pop()
+            if current:
+                runs.append(current)
+            current = []
+        out: set[int] = set()
+        for m in re.finditer(self._not_people_re, doc.text, re.I):  # "Marie Curie", "Jobcentre Plus"
+            out.update(t.i for t in doc if m.start() <= t.idx < m.end())
+        for run in runs:
+            titled = [t for t in run if t.lower_ not in _JOINERS and t.lower_ not in lex.titles]
+            plain = [t for t in titled if self._word(t) and not lex.is_name(t.lower_)]
+            joiners = {t.lower_ for t in run} & _JOINERS
+            if (
+                any(t.lower_ in lex.place_words for t in titled[1:])
+                or (plain and joiners - {"and", "&"})
+                or (2 * len(plain) > len(titled) and (joiners or len(titled) >= 3))
+            ):
+                out.update(t.i for t in run)
+        return out
 
     @staticmethod
     def _coordinated(doc: Any, token: Any, named: set[int]) -> bool:
@@ -198,13 +254,19 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         if token.text[0].isupper():
             return False
         if low in self.lexicon.surnames:
-            return not self._word(token) or token.pos_ not in {"VERB", "AUX", "ADP", "ADV", "PRON", "DET"}
+            both_listed = prev.lower_ in self.lexicon.first_names and token.pos_ not in _FUNCTION_POS
+            return not self._word(token) or both_listed or token.pos_ not in {"VERB", "AUX", "ADP", "ADV", "PRON", "DET"}
         return not self._word(token) and token.pos_ in {"PROPN", "NOUN", "X", "ADJ"}
 
-    def _extend(self, doc: Any, i: int) -> int:
+    def _extend(self, doc: Any, i: int, cued: bool = False) -> int:
         """The index of the last word of the name starting at ``doc[i]``: up to three more words,
-        hyphenated parts and particles included ("O'Brien-Smith", "Rhys ap Gwilym")."""
+        hyphenated parts and particles included ("O'Brien-Smith", "Rhys ap Gwilym"); after a cue,
+        a surname that is a street word too ("name Victoria Lane")."""
         end = i
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if cued and nxt is not None and nxt.text[:1].isupper() and nxt.lower_ in self.lexicon.place_words:
+            if doc[i].whitespace_ == " " and self._alpha(nxt) and not self._place_follows(doc, nxt.i):
+                return int(nxt.i)
         for _ in range(3):
             j = end + 1
             if j + 1 < len(doc) and doc[j].text == "-" and not doc[end].whitespace_ and not doc[j].whitespace_:
@@ -253,7 +315,11 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             not self._alpha(tokens[0]) or tokens[0].is_stop or tokens[0].lower_ in lex.relations or tokens[0].lower_ in lex.titles
         ):
             tokens = tokens[1:]
-        while tokens and (not self._alpha(tokens[-1]) or tokens[-1].is_stop or tokens[-1].lower_ in lex.not_names):
+        def loose_end(t: Any) -> bool:  # "Qureshi rang", "Kevin interprets", "martin dob"
+            ordinary = t.text.islower() and self._word(t) and not lex.is_name(t.lower_)
+            return not self._alpha(t) or t.is_stop or t.lower_ in lex.not_names or ordinary
+
+        while len(tokens) > 1 and loose_end(tokens[-1]) or tokens and not self._alpha(tokens[-1]):
             tokens = tokens[:-1]
         if not tokens:
             return None
@@ -262,6 +328,8 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             return None
         if all(t.lower_ in lex.not_names for t in tokens):
             return None
+        if len(tokens) > 1 and all(self._word(t) and not lex.is_name(t.lower_) for t in tokens):
+            return None  # "Spectrum Social", "Adult Autism": ordinary words the model took for a name
         # In lower case the model guesses; keep its guess only where a word could be a name.
         if not any(t.text[:1].isupper() or lex.is_name(t.lower_) or not self._word(t) for t in tokens):
             return None

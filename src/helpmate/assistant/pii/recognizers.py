@@ -76,15 +76,16 @@ class UkPostcodeRecognizer(PatternRecognizer):
     """A full postcode in any case: "BS1 5TR", "bs15tr", "XW3 2QN".
 
     Presidio's own UK postcode recogniser scores 0.1 without context and holds to the letters the
-    Royal Mail allocates, so the invented districts of a test library (XW1) and typos in the first
-    letters are missed; the shape alone is specific enough in free text. An outward code on its own
+    Royal Mail allocates, so the invented districts of a test library (XW1 2KH) and typos are
+    missed; the shape alone is specific enough in free text (an ordinal such as "2nd" is not an
+    inward code). An outward code on its own
     ("anyone in DN15") is an area, not an address, and is left.
     """
 
     PATTERNS = [
         Pattern(
             "UK postcode",
-            r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?|gir) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])",
+            r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?|gir) ?\d(?!st|nd|rd|th)[a-z]{2}(?![a-z0-9])",
             STRONG,
         )
     ]
