@@ -135,18 +135,20 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         found: list[tuple[int, int, float, str]] = []
         named: set[int] = set()  # token indices inside names found so far
         for ent in doc.ents:
-            if ent.label_ == "PERSON" and not any(t.i in org for t in ent):
+            if ent.label_ == "PERSON" and not any(t.i in org for t in ent):  # "Tai Chi for Health"
                 span = self._trim_entity(ent)
                 if span is not None:
                     found.append((*span, NER_SCORE, "spaCy PERSON"))
                     named.update(t.i for t in ent if span[0] <= t.idx < span[1])
         for token in doc:
-            if (token.i in named and token.i - 1 in named) or token.i in org:
+            if token.i in named and token.i - 1 in named:
                 continue
             head = self._head(text, doc, token, place, named)
             if head is None:
                 continue
             first, why = head
+            if org.get(token.i, 0) > (2 if why in {"title", "introduced"} else 0):
+                continue  # a service's name, unless a cue says a person: "name Victoria Lane"
             last = self._extend(doc, token.i, cued=why in {"title", "introduced", "relation"})
             first = min(first, self._extend_left(text, doc, token.i))
             named.update(range(token.i, last + 1))
@@ -175,6 +177,8 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         cap = token.text[0].isupper()
         if cap and token.i in place and token.i and doc[token.i - 1].lower_ in lex.locatives:
             return None  # "moved from Lincoln"
+        if token.ent_type_ in {"NORP", "LANGUAGE"} and token.text[0].isupper():
+            return None  # "speaks Polish and English"
         start_of_sentence = self._sentence_start(text, token)
         first = low in lex.first_names
         word = self._word(token)
@@ -203,12 +207,12 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             return token.idx, "forename and surname"
         return None
 
-    def _organisation_words(self, doc: Any) -> set[int]:
+    def _organisation_words(self, doc: Any) -> dict[int, int]:
         """Tokens of Title Case phrases that name a service, not a person: a phrase holding a place
         or organisation word ("Talk Shop Men's Peer Support Group"), or joined by "and", "for" or
         "of" with an ordinary word in it ("Tai Chi for Health", "Millfield Knit and Natter").
         Capitals in acronyms ("NI", "PIP") do not count; a list of names ("Tobi and Kemi") is not
-        one, as no word in it is an ordinary word."""
+        one, as no word in it is an ordinary word. Maps each such token to its phrase's length."""
         lex = self.lexicon
         runs: list[list[Any]] = []
         current: list[Any] = []
@@ -223,9 +227,9 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             if current:
                 runs.append(current)
             current = []
-        out: set[int] = set()
+        out: dict[int, int] = {}
         for m in re.finditer(self._not_people_re, doc.text, re.I):  # "Marie Curie", "Jobcentre Plus"
-            out.update(t.i for t in doc if m.start() <= t.idx < m.end())
+            out.update((t.i, 99) for t in doc if m.start() <= t.idx < m.end())
         for run in runs:
             titled = [t for t in run if t.lower_ not in _JOINERS and t.lower_ not in lex.titles]
             plain = [t for t in titled if self._word(t) and not lex.is_name(t.lower_)]
@@ -235,7 +239,7 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
                 or (plain and joiners - {"and", "&"})
                 or (2 * len(plain) > len(titled) and (joiners or len(titled) >= 3))
             ):
-                out.update(t.i for t in run)
+                out.update((t.i, len(titled)) for t in run)
         return out
 
     @staticmethod

@@ -166,7 +166,7 @@ class StreetAddressRecognizer(PatternRecognizer):
             r"(?<![\w£$€.,/-])(?:(?:flat|apartment|apt|unit|room|maisonette)\.?\s*\d{1,4}[a-z]?,?\s+"
             rf"(?:(?:[a-z][\w'’-]*\s+){{1,3}}?(?:{_BUILDING}),?\s+)?)?"
             r"(?:(?:no\.?|number)\s*)?"
-            rf"\d{{1,4}}[a-z]?,?\s+(?:the\s+|(?:(?!{_NOT_STREET_WORD})[a-z][\w'’.-]*\s+){{1,3}})(?:{_STREET})\b",
+            rf"\d{{1,4}}[a-z]?\s+(?:the\s+|(?:(?!{_NOT_STREET_WORD})[a-z][\w'’.-]*\s+){{1,3}})(?:{_STREET})\b",
             STRONG,
         )
     ]
