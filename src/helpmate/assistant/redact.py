@@ -206,7 +206,9 @@ class Redactor:
             for start, end in self._outside_kept(text, result.start, result.end, kind, protected, lexicon.is_name):
                 found.append(_Span(start, end, kind, result.score))
         spans: list[_Span] = []
-        for span in sorted(_merge_names(found), key=lambda s: (-s.score, s.start - s.end)):
+        # The longer finding wins an overlap: a phone number that happens to pass the NHS check
+        # digit ("+44 (0)117 496 0000"), a card number whose digits look like an account number.
+        for span in sorted(_merge_names(found), key=lambda s: (s.start - s.end, -s.score)):
             self._add(spans, span)
 
         index = _Index(mapping, lexicon.is_word)
@@ -267,12 +269,14 @@ class Redactor:
                     start = e
                 elif s < end <= e:
                     end = s
-            piece = text[start:end]
-            stripped = piece.strip(" \t,;:()-")
-            if not stripped:
-                return []
-            start += piece.index(stripped)
-            return [(start, start + len(stripped))]
+            if touching:
+                piece = text[start:end]
+                stripped = piece.strip(" \t,;:()-")
+                if not stripped:
+                    return []
+                start += piece.index(stripped)
+                end = start + len(stripped)
+            return [(start, end)]
         pieces = [(start, end)]
         for s, e in touching:
             pieces = [p for a, b in pieces for p in ((a, min(b, s)), (max(a, e), b))]

@@ -44,6 +44,10 @@ KINDS = {
     "CREDIT_CARD": "CARD",
 }
 
+_SPACY_LABELS_NOT_PERSON = [
+    "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+    "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
+]  # fmt: skip
 _lock = threading.Lock()
 _built: tuple[AnalyzerEngine, Lexicon] | None = None
 load_seconds: float | None = None  # how long the last build took, for the benchmark
@@ -108,6 +112,9 @@ def _build() -> tuple[AnalyzerEngine, Lexicon]:
         nlp_configuration={
             "nlp_engine_name": "spacy",
             "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            # The name recogniser reads spaCy's entities from the Doc itself; Presidio need not
+            # map (and warn about) the labels it has no entity for.
+            "ner_model_configuration": {"labels_to_ignore": _SPACY_LABELS_NOT_PERSON},
         }
     ).create_engine()
     lexicon = load_lexicon()

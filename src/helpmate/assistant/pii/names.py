@@ -231,7 +231,9 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         for m in re.finditer(self._not_people_re, doc.text, re.I):  # "Marie Curie", "Jobcentre Plus"
             out.update((t.i, 99) for t in doc if m.start() <= t.idx < m.end())
         for run in runs:
-            titled = [t for t in run if t.lower_ not in _JOINERS and t.lower_ not in lex.titles]
+            if self._sentence_start(doc.text, run[0]):  # "See Dr Patel": capitalised as an opener
+                run = run[1:]
+            titled = [t for t in run if t.lower_ not in _JOINERS | lex.titles | lex.not_names]
             plain = [t for t in titled if self._word(t) and not lex.is_name(t.lower_)]
             joiners = {t.lower_ for t in run} & _JOINERS
             if (
