@@ -179,7 +179,9 @@ def test_keep_protects_directory_details(redactor: Redactor) -> None:
 
 
 def test_keep_is_case_insensitive_and_only_protects_what_it_lists() -> None:
-    result = Redactor(keep=["bristol mind"]).redact("Referred to Bristol Mind with Aisha Khan on 07700 900123.")
+    result = Redactor(keep=["bristol mind"]).redact(
+        "Referred to Bristol Mind with Aisha Khan on 07700 900123."
+    )
     assert result.text == "Referred to Bristol Mind with [NAME_1] on [PHONE_1]."
 
 
@@ -196,7 +198,9 @@ def test_an_address_holding_a_kept_place_is_still_an_address() -> None:
 def test_same_person_same_placeholder_across_turns(redactor: Redactor) -> None:
     mapping: dict[str, str] = {}
     first = redactor.redact("Mrs Okafor's son Jamie called from 07700 900123.", mapping)
-    second = redactor.redact("Jamie says Mrs Okafor is out; ring 07700900123. Okafor also saw Dr Patel.", mapping)
+    second = redactor.redact(
+        "Jamie says Mrs Okafor is out; ring 07700900123. Okafor also saw Dr Patel.", mapping
+    )
     assert first.text == "[NAME_1]'s son [NAME_2] called from [PHONE_1]."
     assert second.text == "[NAME_2] says [NAME_1] is out; ring [PHONE_1]. [NAME_1] also saw [NAME_3]."
     assert second.mapping is mapping

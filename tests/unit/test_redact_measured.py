@@ -54,7 +54,9 @@ def test_no_oruk_record_name_is_altered_with_the_keep_list() -> None:
     names = []
     for feed in ("bristol_services.json", "north_lincolnshire_services.json"):
         names += [s["name"] for s in json.loads((ORUK / feed).read_text(encoding="utf-8")) if s.get("name")]
-    example = yaml.safe_load((REPO / "examples" / "areas-bristol-north-lincolnshire.yaml").read_text(encoding="utf-8"))
+    example = yaml.safe_load(
+        (REPO / "examples" / "areas-bristol-north-lincolnshire.yaml").read_text(encoding="utf-8")
+    )
     places = [n for a in example["areas"] for n in Area.model_validate(a).place_names()]
     assert len(names) > 1500
     assert names_altered(names, places, keep_names=True) == []

@@ -203,7 +203,9 @@ class Redactor:
         found: list[_Span] = []
         for result in results:
             kind = _ENTITY_KINDS[result.entity_type]
-            for start, end in self._outside_kept(text, result.start, result.end, kind, protected, lexicon.is_name):
+            for start, end in self._outside_kept(
+                text, result.start, result.end, kind, protected, lexicon.is_name
+            ):
                 found.append(_Span(start, end, kind, result.score))
         spans: list[_Span] = []
         # The longer finding wins an overlap: a phone number that happens to pass the NHS check

@@ -78,12 +78,18 @@ def _faker_names(locales: list[str]) -> tuple[set[str], set[str]]:
     for locale in locales:
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         for attr in dir(provider):
-            target = first if attr.startswith("first_names") else last if attr.startswith("last_names") else None
+            target = (
+                first if attr.startswith("first_names") else last if attr.startswith("last_names") else None
+            )
             values = getattr(provider, attr)
             if target is None or not isinstance(values, (list, tuple, dict)):
                 continue
             for name in values:
-                if isinstance(name, str) and _NAME_SHAPE.fullmatch(name) and all(ord(c) < 0x250 for c in name):
+                if (
+                    isinstance(name, str)
+                    and _NAME_SHAPE.fullmatch(name)
+                    and all(ord(c) < 0x250 for c in name)
+                ):
                     target.add(name.lower())
     return first, last
 

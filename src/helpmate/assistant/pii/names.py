@@ -33,7 +33,18 @@ NER_SCORE = 0.85  # spaCy's PERSON, as Presidio scores it
 RULE_SCORE = 0.8
 
 _SHAPE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_NOT_PERSON_LABELS = {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+_NOT_PERSON_LABELS = {
+    "GPE",
+    "LOC",
+    "ORG",
+    "FAC",
+    "NORP",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+}
 _NOT_NAME_POS = {"AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM", "PUNCT", "SYM", "VERB", "ADV"}
 _SENTENCE_END = ".!?\n"
 _JOINERS = {"and", "&", "of", "for", "the", "'s", "’s", "-"}
@@ -76,7 +87,14 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         for start, end, score, why in self.find(text, nlp_artifacts.tokens):
             explanation = AnalysisExplanation(self.name, score, textual_explanation=why)
             results.append(
-                RecognizerResult("PERSON", start, end, score, explanation, {"recognizer_name": self.name, "recognizer_identifier": self.id})
+                RecognizerResult(
+                    "PERSON",
+                    start,
+                    end,
+                    score,
+                    explanation,
+                    {"recognizer_name": self.name, "recognizer_identifier": self.id},
+                )
             )
         return results
 
@@ -155,7 +173,9 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             found.append((first, doc[last].idx + len(doc[last]), RULE_SCORE, why))
         return found
 
-    def _head(self, text: str, doc: Any, token: Any, place: set[int], named: set[int]) -> tuple[int, str] | None:
+    def _head(
+        self, text: str, doc: Any, token: Any, place: set[int], named: set[int]
+    ) -> tuple[int, str] | None:
         """Where a name starting at ``token`` begins (a title included) and why, or None."""
         lex = self.lexicon
         low = token.lower_
@@ -170,7 +190,12 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         if self._coordinated(doc, token, named) and self._could_be_name(token):
             return token.idx, "listed with a name"
         listed = lex.is_name(low) or not self._word(token)
-        if token.text[0].isupper() and listed and self._alpha(token) and self._role_after.match(text[token.idx + len(token) :]):
+        if (
+            token.text[0].isupper()
+            and listed
+            and self._alpha(token)
+            and self._role_after.match(text[token.idx + len(token) :])
+        ):
             return token.idx, "age or relation after"  # "May is 84", "April (mum)", "Joy and her husband"
         if not self._candidate(token) or self._place_follows(doc, token.i):
             return None
@@ -190,13 +215,15 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         if cap and not start_of_sentence and first:
             return token.idx, "capitalised first name"
         # spaCy's tags are guesses on unknown words, and on two listed names in lower case.
-        both_listed = first and nxt is not None and nxt.lower_ in lex.surnames and token.pos_ not in _FUNCTION_POS
+        both_listed = (
+            first and nxt is not None and nxt.lower_ in lex.surnames and token.pos_ not in _FUNCTION_POS
+        )
         guessable = not word or both_listed or token.pos_ not in _NOT_NAME_POS
         if nxt is None or not self._surname(token, nxt) or not guessable:
             # "Rose rang again": an ambiguous first name opening a sentence, then a verb.
-            if cap and start_of_sentence and first and token.pos_ not in _NOT_NAME_POS:
-                if nxt is not None and nxt.tag_ in {"VBD", "VBZ"} and nxt.pos_ == "VERB":
-                    return token.idx, "first name opening a sentence"
+            opener = cap and start_of_sentence and first and token.pos_ not in _NOT_NAME_POS
+            if opener and nxt is not None and nxt.tag_ in {"VBD", "VBZ"} and nxt.pos_ == "VERB":
+                return token.idx, "first name opening a sentence"
             return None
         # Two words that read as a forename and surname: "Grace Okoro", "winston campbell".
         if cap:
@@ -233,13 +260,19 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         for run in runs:
             if self._sentence_start(doc.text, run[0]):  # "See Dr Patel": capitalised as an opener
                 run = run[1:]
+            if not run:
+                continue
             titled = [t for t in run if t.lower_ not in _JOINERS | lex.titles | lex.not_names]
             plain = [t for t in titled if self._word(t) and not lex.is_name(t.lower_)]
             joiners = {t.lower_ for t in run} & _JOINERS
+            titled_person = any(t.lower_ in lex.titles for t in run[:1]) or (
+                run[0].i > 0 and doc[run[0].i - 1].lower_.rstrip(".") in lex.titles
+            )  # "Mrs Chen Mei Ling"
             if (
                 any(t.lower_ in lex.place_words for t in titled[1:])
                 or (plain and joiners - {"and", "&"})
-                or (2 * len(plain) > len(titled) and (joiners or len(titled) >= 3))
+                or (plain and len(titled) >= 3 and not titled_person)
+                or (2 * len(plain) > len(titled) and joiners)
             ):
                 out.update((t.i, len(titled)) for t in run)
         return out
@@ -261,7 +294,11 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
             return False
         if low in self.lexicon.surnames:
             both_listed = prev.lower_ in self.lexicon.first_names and token.pos_ not in _FUNCTION_POS
-            return not self._word(token) or both_listed or token.pos_ not in {"VERB", "AUX", "ADP", "ADV", "PRON", "DET"}
+            return (
+                not self._word(token)
+                or both_listed
+                or token.pos_ not in {"VERB", "AUX", "ADP", "ADV", "PRON", "DET"}
+            )
         return not self._word(token) and token.pos_ in {"PROPN", "NOUN", "X", "ADJ"}
 
     def _extend(self, doc: Any, i: int, cued: bool = False) -> int:
@@ -270,15 +307,23 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         a surname that is a street word too ("name Victoria Lane")."""
         end = i
         nxt = doc[i + 1] if i + 1 < len(doc) else None
-        if cued and nxt is not None and nxt.text[:1].isupper() and nxt.lower_ in self.lexicon.place_words:
-            if doc[i].whitespace_ == " " and self._alpha(nxt) and not self._place_follows(doc, nxt.i):
-                return int(nxt.i)
+        street_surname = nxt is not None and nxt.text[:1].isupper() and nxt.lower_ in self.lexicon.place_words
+        if street_surname and cued and doc[i].whitespace_ == " " and not self._place_follows(doc, i + 1):
+            return i + 1
         for _ in range(3):
             j = end + 1
-            if j + 1 < len(doc) and doc[j].text == "-" and not doc[end].whitespace_ and not doc[j].whitespace_:
-                if doc[j + 1].text[:1].isupper() and self._candidate(doc[j + 1]):
-                    end = j + 1
-                    continue
+            if (
+                (
+                    j + 1 < len(doc)
+                    and doc[j].text == "-"
+                    and not doc[end].whitespace_
+                    and not doc[j].whitespace_
+                )
+                and doc[j + 1].text[:1].isupper()
+                and self._candidate(doc[j + 1])
+            ):
+                end = j + 1
+                continue
             if (
                 j + 1 < len(doc)
                 and doc[j].lower_ in self.lexicon.particles
@@ -314,13 +359,20 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         """spaCy's PERSON span without leading cue words and from the first place word on."""
         lex = self.lexicon
         tokens = list(ent)
-        cut = next((k for k, t in enumerate(tokens) if k and t.lower_ in lex.place_words and t.text[:1].isupper()), None)
+        cut = next(
+            (k for k, t in enumerate(tokens) if k and t.lower_ in lex.place_words and t.text[:1].isupper()),
+            None,
+        )
         if cut is not None:
             tokens = tokens[:cut]
         while tokens and (
-            not self._alpha(tokens[0]) or tokens[0].is_stop or tokens[0].lower_ in lex.relations or tokens[0].lower_ in lex.titles
+            not self._alpha(tokens[0])
+            or tokens[0].is_stop
+            or tokens[0].lower_ in lex.relations
+            or tokens[0].lower_ in lex.titles
         ):
             tokens = tokens[1:]
+
         def loose_end(t: Any) -> bool:  # "Qureshi rang", "Kevin interprets", "martin dob"
             ordinary = t.text.islower() and self._word(t) and not lex.is_name(t.lower_)
             return not self._alpha(t) or t.is_stop or t.lower_ in lex.not_names or ordinary

@@ -51,7 +51,9 @@ class UkPhoneRecognizer(PatternRecognizer):
     CONTEXT = ["phone", "tel", "mob", "mobile", "number", "ring", "call", "landline", "contact"]
 
     def __init__(self) -> None:
-        super().__init__("PHONE_NUMBER", name="UkPhoneRecognizer", patterns=self.PATTERNS, context=self.CONTEXT)
+        super().__init__(
+            "PHONE_NUMBER", name="UkPhoneRecognizer", patterns=self.PATTERNS, context=self.CONTEXT
+        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return None if _digits_uk_phone(pattern_text) else False
@@ -69,7 +71,9 @@ class EmailRecognizer(PatternRecognizer):
     ]
 
     def __init__(self) -> None:
-        super().__init__("EMAIL_ADDRESS", name="OfflineEmailRecognizer", patterns=self.PATTERNS, context=["email"])
+        super().__init__(
+            "EMAIL_ADDRESS", name="OfflineEmailRecognizer", patterns=self.PATTERNS, context=["email"]
+        )
 
 
 class UkPostcodeRecognizer(PatternRecognizer):
@@ -91,7 +95,9 @@ class UkPostcodeRecognizer(PatternRecognizer):
     ]
 
     def __init__(self) -> None:
-        super().__init__("UK_POSTCODE", name="AnyCaseUkPostcodeRecognizer", patterns=self.PATTERNS, context=["postcode"])
+        super().__init__(
+            "UK_POSTCODE", name="AnyCaseUkPostcodeRecognizer", patterns=self.PATTERNS, context=["postcode"]
+        )
 
 
 class SortCodeRecognizer(PatternRecognizer):
@@ -101,7 +107,9 @@ class SortCodeRecognizer(PatternRecognizer):
     CONTEXT = ["sort", "sc", "s/c", "s.c", "bank", "branch"]
 
     def __init__(self) -> None:
-        super().__init__("UK_SORT_CODE", name="UkSortCodeRecognizer", patterns=self.PATTERNS, context=self.CONTEXT)
+        super().__init__(
+            "UK_SORT_CODE", name="UkSortCodeRecognizer", patterns=self.PATTERNS, context=self.CONTEXT
+        )
 
 
 class BankAccountRecognizer(PatternRecognizer):
@@ -111,7 +119,9 @@ class BankAccountRecognizer(PatternRecognizer):
     CONTEXT = ["account", "acc", "acct", "a/c", "bank", "iban"]
 
     def __init__(self) -> None:
-        super().__init__("UK_BANK_ACCOUNT", name="UkBankAccountRecognizer", patterns=self.PATTERNS, context=self.CONTEXT)
+        super().__init__(
+            "UK_BANK_ACCOUNT", name="UkBankAccountRecognizer", patterns=self.PATTERNS, context=self.CONTEXT
+        )
 
 
 _MONTH = (
@@ -129,7 +139,11 @@ class DateOfBirthRecognizer(PatternRecognizer):
 
     PATTERNS = [
         Pattern("numeric date", rf"(?<![\d/.-]){_DAY}[/.-](?:0?[1-9]|1[0-2])[/.-]{_YEAR}(?![\d/.-])", WEAK),
-        Pattern("iso date", r"(?<![\d/.-])(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d/.-])", WEAK),
+        Pattern(
+            "iso date",
+            r"(?<![\d/.-])(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d/.-])",
+            WEAK,
+        ),
         Pattern("day month year", rf"\b{_DAY}(?:\s+of)?[\s/-]+{_MONTH},?[\s/-]+{_YEAR}\b", WEAK),
         Pattern("month day year", rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", WEAK),
         Pattern("year of birth", r"(?<=\bborn in )(?:19|20)\d{2}\b", WEAK),
@@ -137,7 +151,9 @@ class DateOfBirthRecognizer(PatternRecognizer):
     CONTEXT = ["dob", "d.o.b", "birth", "born", "birthday", "bday", "b'day", "d/o/b"]
 
     def __init__(self) -> None:
-        super().__init__("DATE_OF_BIRTH", name="DateOfBirthRecognizer", patterns=self.PATTERNS, context=self.CONTEXT)
+        super().__init__(
+            "DATE_OF_BIRTH", name="DateOfBirthRecognizer", patterns=self.PATTERNS, context=self.CONTEXT
+        )
 
 
 _STREET = (
@@ -172,4 +188,6 @@ class StreetAddressRecognizer(PatternRecognizer):
     ]
 
     def __init__(self) -> None:
-        super().__init__("UK_ADDRESS", name="StreetAddressRecognizer", patterns=self.PATTERNS, context=["lives", "address"])
+        super().__init__(
+            "UK_ADDRESS", name="StreetAddressRecognizer", patterns=self.PATTERNS, context=["lives", "address"]
+        )

@@ -60,7 +60,9 @@ def load_set(path: Path) -> list[dict[str, Any]]:
         snippets = data["snippets"]
         assert isinstance(snippets, list)
     except (OSError, yaml.YAMLError, KeyError, TypeError, AssertionError) as exc:
-        raise HelpmateError(f"cannot read the labelled set {path}: {exc}", hint="see evals/pii.yaml for the shape") from exc
+        raise HelpmateError(
+            f"cannot read the labelled set {path}: {exc}", hint="see evals/pii.yaml for the shape"
+        ) from exc
     return snippets
 
 
@@ -70,9 +72,7 @@ def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
 
 
 def _covered(spans: list[tuple[int, int, str]], start: int, end: int, text: str) -> bool:
-    return all(
-        any(s <= i < e for s, e, _ in spans) for i in range(start, end) if text[i].isalnum()
-    )
+    return all(any(s <= i < e for s, e, _ in spans) for i in range(start, end) if text[i].isalnum())
 
 
 def score_snippets(snippets: Iterable[dict[str, Any]], places: list[str]) -> Score:
