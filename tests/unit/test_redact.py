@@ -1,7 +1,7 @@
 """Redaction: personal data swapped for placeholders before text leaves the machine, then restored.
 
 These use the real analyser (Presidio on spaCy's small English model, from the test extra): it
-loads once per process, about 5 s on a quiet machine.
+loads once per process (tens of seconds on a busy 2-core machine; see pii/analyzer.py).
 """
 
 from __future__ import annotations

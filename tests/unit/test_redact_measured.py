@@ -2,7 +2,7 @@
 
 Goal (issue 13): at most 3 missed items in 150 (so at most 5 of the set's 247), no kept name
 altered, no record name of the library altered when the engine's keep list is passed. Measured
-figures are printed by ``bench/redact.py``; these floors sit at them.
+figures are printed by ``bench/redact.py``; these limits sit at them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from tests.conftest import ORUK, REPO, SAMPLE
 
 pytestmark = pytest.mark.integration  # the real spaCy model over 108 snippets and 161 names
 
-MAX_MISSED = 5  # of 247 items; measured 4
-MAX_WORDS_REPLACED = 1  # non-personal words replaced over the set; measured 0
-MAX_SAMPLE_NAMES_ALTERED_WITHOUT_KEEP = 3  # of 161; measured 1 (the old rules: 35)
+# The measured figures (bench/redact.py); the issue's goal allows 5 missed items.
+MAX_MISSED = 4  # of 247 items
+MAX_WORDS_REPLACED = 0  # non-personal words replaced over the set
+MAX_SAMPLE_NAMES_ALTERED_WITHOUT_KEEP = 1  # of 161 (the old rules altered 35)
 
 
 def sample_places() -> list[str]:

@@ -20,10 +20,11 @@ library's area and place names, which the model has to be able to cite. Anything
 kept phrase is left; a name found across one keeps only its part outside it.
 
 Limits: this lowers the risk of personal data leaving the machine; it is not a guarantee. Measured
-on ``evals/pii.yaml`` (see ``bench/redact.py``) it misses a few items, chiefly names that are also
-ordinary words typed in lower case with nothing around them to say they are names ("saw grace
-yesterday"), and names in scripts other than Latin. It does not replace the worker's judgement
-about what to type.
+on ``evals/pii.yaml`` (see ``bench/redact.py``) it misses 4 of 247 items, names that are ordinary
+words with nothing around them to say they are names ("Cliff at 10 bridge street", "Mark the
+worker"), a first name missing from the name lists ("Will"), and a date of birth cued in Polish; it
+cannot read names in scripts other than Latin. It does not replace the worker's judgement about
+what to type.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ class Redactor:
     """Finds personal data in free text and swaps it for placeholders (see the module docstring).
 
     Building one is cheap; the first ``redact`` loads Presidio and spaCy once for the process
-    (about 5 s) and raises ``HelpmateError`` saying what to install if they are missing.
+    (see ``pii/analyzer.py`` for the cost) and raises ``HelpmateError`` saying what to install if they are missing.
     """
 
     def __init__(self, keep: Iterable[str] = ()) -> None:

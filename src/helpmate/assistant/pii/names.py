@@ -29,6 +29,7 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 
 from helpmate.assistant.pii.lexicon import Lexicon
 
+RECOGNIZER_NAME = "UkNameRecognizer"
 NER_SCORE = 0.85  # spaCy's PERSON, as Presidio scores it
 RULE_SCORE = 0.8
 
@@ -75,7 +76,7 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         )
         self._not_people = [p.lower() for p in lexicon.not_people]
         self._not_people_re = _phrase_regex(lexicon.not_people).pattern.removesuffix(r"\s*$")
-        super().__init__(supported_entities=["PERSON"], name="UkNameRecognizer", supported_language="en")
+        super().__init__(supported_entities=["PERSON"], name=RECOGNIZER_NAME, supported_language="en")
 
     def load(self) -> None:
         """Nothing to load: the lexicon comes in built."""
@@ -84,8 +85,9 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
         results = []
+        name = RECOGNIZER_NAME
         for start, end, score, why in self.find(text, nlp_artifacts.tokens):
-            explanation = AnalysisExplanation(self.name, score, textual_explanation=why)
+            explanation = AnalysisExplanation(name, score, textual_explanation=why)
             results.append(
                 RecognizerResult(
                     "PERSON",
@@ -93,7 +95,7 @@ class NameRecognizer(EntityRecognizer):  # type: ignore[misc]
                     end,
                     score,
                     explanation,
-                    {"recognizer_name": self.name, "recognizer_identifier": self.id},
+                    {"recognizer_name": name, "recognizer_identifier": self.id},
                 )
             )
         return results
