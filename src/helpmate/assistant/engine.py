@@ -180,6 +180,8 @@ class Engine:
         if self.composer is not None and self.situation.messages:
             try:
                 reply = model_reply(self, suggestion, new_alerts, reply, on_token)
+            except HelpmateError as exc:  # e.g. redaction needs the [llm] extra: say what to do
+                reply += f"\n(The language model was not used: {exc}; this is helpmate's own reply.)"
             except Exception as exc:  # a composer must never cost the worker a reply
                 reply += (
                     f"\n(The language model failed ({type(exc).__name__}); this is helpmate's own reply.)"

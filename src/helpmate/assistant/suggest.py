@@ -20,11 +20,15 @@ from helpmate.assistant.profile import Profile
 from helpmate.assistant.reading import Reader, Reading
 from helpmate.assistant.retrieval import Person, Query, Retriever
 from helpmate.assistant.safeguarding import Alert, Safeguarding
+from helpmate.assistant.safeguarding.semantic import SemanticLayer
 from helpmate.index.embedders import Embedder
+from helpmate.index.semantic import load_classifier, training_settings
 from helpmate.index.search import FIT_FOR_REASON, Filters, Hit, Index
 
 MAX_TEXT = 4000
 """A long conversation keeps its latest part: the newest words count most."""
+EMBED_CACHE = 512
+"""Texts whose embeddings are kept (a conversation's phrases, safeguarding's sentences)."""
 
 
 class Suggester:
@@ -44,6 +48,30 @@ class Suggester:
         self.reader = Reader(index.needs, index.areas, self.safeguarding.lex)
         self.detector = NeedDetector(self.reader, index.need_vectors, calibrate(embedder, index.need_vectors))
         self.retriever = Retriever(index, self.detector.column, library_root)
+        self._vectors: dict[str, np.ndarray] = {}
+        classifier = load_classifier(index.need_vectors)
+        if classifier is not None and self.safeguarding.semantic is None:
+            settings = training_settings()
+            self.safeguarding.semantic = SemanticLayer(
+                classifier,
+                self.embed,
+                self.safeguarding.lex,
+                float(settings.get("concern", 0.95)),
+                float(settings.get("check", 0.7)),
+            )
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of the texts, each embedded once: what safeguarding embeds for a message,
+        need detection finds here again (a few hundred recent texts are kept)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._vectors[text] = vector
+            while len(self._vectors) > EMBED_CACHE:
+                self._vectors.pop(next(iter(self._vectors)))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.vstack([self._vectors[t] for t in texts])
 
     def read(self, text: str) -> Reading:
         """The one reading of a text (a message, or a situation given whole)."""
@@ -96,9 +124,7 @@ class Suggester:
         interests = profile.strengths[:6]
         matters = profile.what_matters[:4]
         batch = [text or " ", *(p.text for p in phrases), *([current] if current else []), *interests, *matters]
-        unique = list(dict.fromkeys(batch))  # an interest is often a phrase already: embed it once
-        embedded = self.embedder.embed(unique)
-        vectors = embedded[[unique.index(t) for t in batch]]
+        vectors = self.embed(batch)
         n_text = len(phrases) + 1
         interest_vecs = vectors[n_text + bool(current) : n_text + bool(current) + len(interests)]
         matter_vecs = vectors[len(batch) - len(matters) :] if matters else vectors[:0]

@@ -26,7 +26,9 @@ from pydantic import BaseModel
 from helpmate.errors import HelpmateError
 from helpmate.index.embedders import Embedder
 from helpmate.index.keyword import KeywordIndex
+from helpmate.index.semantic import semantic_arrays
 from helpmate.index.store import ALL_AREAS, PREFIX, VectorStore, area_key
+from helpmate.knowledge.bank import Bank, load_bank
 from helpmate.knowledge.library import Library, atomic_write
 from helpmate.knowledge.records import Need, Record
 
@@ -129,7 +131,9 @@ def build_index(
     hashes = {r.id: r.content_hash() for r in library.records}
     # Vectors depend only on the text embedded: a changed phone number or need tag reuses them.
     embed_hashes = {r.id: hashlib.sha256(record_text(r).encode()).hexdigest()[:16] for r in library.records}
-    needs_hash = _hash_models(library.needs)
+    # The need vectors carry the semantic safeguarding classifier, trained on the exemplar bank.
+    bank = load_bank(library.root)
+    needs_hash = hashlib.sha256((_hash_models(library.needs) + bank.fingerprint).encode()).hexdigest()[:16]
     # The areas (places, localities) travel in the snapshot: a changed areas.yaml makes a new one.
     areas_hash = _hash_models(library.areas)
     fingerprint = library_fingerprint(library.root)
@@ -198,7 +202,7 @@ def build_index(
     keyword = KeywordIndex.build(ids, (keyword_text(r) for r in library.records))
     with open(target / "keyword.pkl", "wb") as handle:
         pickle.dump(keyword, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_need_vectors(library.needs, embedder, manifest, index_dir, needs_hash, target)
+    _write_need_vectors(library.needs, embedder, manifest, index_dir, needs_hash, target, bank)
     snapshot = {
         "records": [
             r.model_dump(mode="json", exclude_defaults=True) | {"track": r.track} for r in library.records
@@ -249,6 +253,7 @@ def _write_need_vectors(
     index_dir: Path,
     needs_hash: str,
     target: Path,
+    bank: Bank | None = None,
 ) -> None:
     if manifest and manifest.get("needs_hash") == needs_hash and manifest.get("embedder") == embedder.name:
         previous = index_dir / manifest["folder"] / "needs.npz"
@@ -260,8 +265,11 @@ def _write_need_vectors(
     search_vecs = embedder.embed([need_texts(n) for n in needs])
     keywords = [(i, k) for i, need in enumerate(needs) for k in need.keywords]
     keyword_vecs = embedder.embed([k for _, k in keywords])
+    example_need = np.array([i for i, _ in examples], dtype=np.int32)
+    semantic = semantic_arrays(embedder, needs, bank, example_vecs, example_need) if bank else {}
     np.savez(
         target / "needs.npz",
+        **semantic,
         example_vecs=example_vecs,
         example_need=np.array([i for i, _ in examples], dtype=np.int32),
         search_vecs=search_vecs,

@@ -27,6 +27,7 @@ from helpmate.assistant.safeguarding.alerts import Alert, Route, alert_lines, or
 from helpmate.assistant.safeguarding.kinds import LEVELS, Category, Kind, Taxonomy
 from helpmate.assistant.safeguarding.routes import Routes
 from helpmate.assistant.safeguarding.rules import Match, Rule, load_rules, match_rules
+from helpmate.assistant.safeguarding.semantic import SemanticLayer
 
 __all__ = [
     "LEVELS",
@@ -48,6 +49,8 @@ class Safeguarding:
     routes: Routes
     rules: list[Rule] = field(default_factory=load_rules)
     lex: Lexicon = field(default_factory=lexicon)
+    semantic: SemanticLayer | None = None
+    """The second layer, once the index (whose embedder and classifier it uses) is loaded."""
 
     @classmethod
     def load(cls, library_root: Path | None) -> Safeguarding:
@@ -62,8 +65,17 @@ class Safeguarding:
         return cls(Taxonomy.load(data, str(path or "safeguarding.yaml")), Routes(data))
 
     def alerts(self, reading: Reading, area: str | None) -> list[Alert]:
-        """Every risk in a message, one alert per kind (the strongest level wins), most severe first."""
-        return ordered(self.alert(m, area) for m in match_rules(self.rules, self.lex, reading))
+        """Every risk in a message, one alert per kind (the strongest level wins), most severe
+        first: the rules' alerts, and the semantic layer's for the kinds the rules did not raise."""
+        found = [self.alert(m, area) for m in match_rules(self.rules, self.lex, reading)]
+        if self.semantic is not None:
+            raised = {a.kind for a in found}
+            found += [
+                self.alert(m, area, layer="semantic")
+                for m in self.semantic.matches(reading)
+                if m.kind not in raised
+            ]
+        return ordered(found)
 
     def alert(self, match: Match, area: str | None, layer: str = "rules") -> Alert:
         kind = self.taxonomy.kind(match.kind)
