@@ -22,7 +22,7 @@ from textual.widgets import Input
 from helpmate.assistant.engine import Engine, Situation, Turn, alert_key
 from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.sessions import Session, SessionStore
-from helpmate.assistant.suggest import NeedGroup
+from helpmate.assistant.suggest import NeedGroup, offer
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
@@ -81,7 +81,7 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not app.busy and (app.conversation is not None or app.problem is not None):
+        if not app.busy and (app.jobs.conversation is not None or app.problem is not None):
             return
     raise AssertionError("the app did not settle")
 
@@ -176,7 +176,18 @@ SCRIPTED_NEEDS = [
     Need(id="debt", label="Debt and arrears", description="-", examples=["-"]),
 ]
 SCRIPTED_RECORDS = [
-    _record("svc-refuge", "Northgate Refuge", "service", review_due="2026-01-01", last_reviewed="2025-01-01"),
+    _record(
+        "svc-refuge",
+        "Northgate Refuge",
+        "service",
+        review_due="2026-01-01",
+        last_reviewed="2025-01-01",
+        description=(
+            "Safe, confidential refuge accommodation for women and their children escaping domestic "
+            "abuse, with a key worker, help with benefits and housing, and support to move on into a "
+            "home of their own when they are ready."
+        ),
+    ),
     _record("svc-advice", "Northgate Money Advice", "service"),
     _record("svc-link", "Social Prescribing Link Workers", "service"),
     _record("com-shed", "Northgate Men's Shed", "community"),
@@ -239,7 +250,10 @@ class ScriptedSuggestion:
     area: str | None = "northgate"
 
     def why(self, hit: ScriptedHit) -> str:
-        return f"For {hit.tag or 'what was said'}: what {hit.record.name} offers, in one line."
+        """As the real engine words it: the need's label (or what was heard), then the offer,
+        cut to a line (``offer``)."""
+        labels = {n.id: n.label.lower() for n in SCRIPTED_NEEDS}
+        return f"For {labels.get(hit.tag or '', 'what you described')}: {offer(hit.record, 140)}"
 
 
 class ScriptedEngine:
