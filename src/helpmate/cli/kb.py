@@ -143,7 +143,7 @@ def print_hits(rows: list[tuple[float, str, Any]], *, ids: bool) -> None:
     table = Table(expand=True)
     table.add_column("score", width=6, no_wrap=True)
     table.add_column("track", width=9, no_wrap=True)
-    table.add_column("name", ratio=2)
+    table.add_column("name", ratio=2, overflow="fold")
     table.add_column("what it says", ratio=3)
     for score, tr, record in rows:
         table.add_row(

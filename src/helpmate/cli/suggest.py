@@ -60,7 +60,8 @@ def answer_lines(runtime: Any, lines: IO[bytes], out: IO[str], default_area: str
             continue
         item: Any = None
         try:
-            item = _read_line(raw, number, known)
+            item = _parse_line(raw, number)
+            _check_line(item, number, known)
             area = item.get("area") or default_area
             result = runtime.suggester.suggest(item["text"], area=area, limit=limit)
             answer = result.to_json()
@@ -74,14 +75,18 @@ def answer_lines(runtime: Any, lines: IO[bytes], out: IO[str], default_area: str
     return bad
 
 
-def _read_line(raw: bytes, number: int, known: set[str]) -> dict[str, Any]:
+def _parse_line(raw: bytes, number: int) -> Any:
     where = f"stdin line {number}"
     try:
-        item = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise HelpmateError(f"{where}: not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise HelpmateError(f'{where}: not JSON ({exc.msg}); send {{"text": "..."}}') from exc
+
+
+def _check_line(item: Any, number: int, known: set[str]) -> None:
+    where = f"stdin line {number}"
     if not isinstance(item, dict):
         raise HelpmateError(f"{where}: expected an object with a 'text' string, found {type(item).__name__}")
     if not isinstance(item.get("text"), str):
@@ -91,7 +96,6 @@ def _read_line(raw: bytes, number: int, known: set[str]) -> dict[str, Any]:
         raise HelpmateError(f"{where}: 'area' should be a text slug, found {type(area).__name__}")
     if area and area not in known:
         raise HelpmateError(f"{where}: unknown area '{safe(area)}'; {list_areas(known)}")
-    return item
 
 
 def print_table(result: dict[str, Any], labels: dict[str, str], *, ids: bool = False) -> None:
@@ -127,8 +131,8 @@ def print_table(result: dict[str, Any], labels: dict[str, str], *, ids: bool = F
     labels = {**labels, **{n["id"]: n["label"] for n in result["needs"]}}
     for key, title in (("services", "Standard services"), ("community", "Community to pull in")):
         table = Table(title=title, show_lines=False, expand=True)
-        table.add_column("name", ratio=3)
-        table.add_column("for", ratio=2)
+        table.add_column("name", ratio=3, overflow="fold")  # a long word folds, never cut with "…"
+        table.add_column("for", ratio=2, overflow="fold")
         table.add_column("why", ratio=5)
         for item in result[key]:
             need = item.get("need") or ""
