@@ -137,7 +137,9 @@ def test_suggest_jsonl_answers_each_line_in_order(indexed: Path) -> None:
     assert [a["id"] for a in answers] == [0, 1, 2]
     assert answers[1]["needs"] == [] and answers[1]["services"] == []
     # A bad line is answered with an error line and the stream goes on; the exit code tells.
-    bad = helpmate("suggest", "--jsonl", stdin='{"text": 3}\n{"text": "no food", "area": 5}\n{"text": "no food"}\n')
+    bad = helpmate(
+        "suggest", "--jsonl", stdin='{"text": 3}\n{"text": "no food", "area": 5}\n{"text": "no food"}\n'
+    )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     out = [json.loads(line) for line in bad.stdout.splitlines()]
     assert "stdin line 1" in out[0]["error"] and "'area' should be" in out[1]["error"] and out[2]["services"]

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from helpmate.cli.common import list_areas, safe, safe_json
 from helpmate.errors import HelpmateError
 from tests.conftest import hashing_runtime
 
@@ -43,6 +42,8 @@ def indexed(library: Path, tmp_path: Path) -> Path:
 
 
 def test_safe_removes_every_control_sequence_and_keeps_text_newlines_and_tabs() -> None:
+    from helpmate.cli.common import safe, safe_json
+
     assert safe("a\x1b]52;c;aGk=\x07b\x1b[2Jc\x1b[31md\x9b2Je\rf\x1bPq#0;2\x1b\\g\x00h") == "abcdefgh"
     assert safe("line one\n\tline two ’ é") == "line one\n\tline two ’ é"
     assert "\x9b" not in safe_json({"t": "a\x9bb\x1bc"}) and json.loads(safe_json({"t": "a\x9bb"})) == {
@@ -83,15 +84,22 @@ def test_a_record_with_escape_sequences_prints_none(capsys: pytest.CaptureFixtur
     }
     print_table(result, {"loneliness": "Lonely [b]x[/b]"})
     printed = capsys.readouterr().out
-    assert (
-        "Evil Club" in printed and "[b]x[/b]" in printed and not ESC.search(printed.replace("\n", ""))
+    assert "Evil Club" in printed and "[b]x[/b]" in printed and not ESC.search(printed.replace("\n", ""))
+
+
+def test_ask_prints_no_escape_sequence_from_a_record_or_what_is_typed(library: Path, tmp_path: Path) -> None:
+    (library / "records" / "hostile.yaml").write_text(
+        'records:\n  - id: hostile\n    name: "Lonely Hearts \\e]52;c;aGk=\\a Club"\n    track: community\n'
+        '    description: "A weekly club for lonely people \\e[2J\\e[H to meet and chat."\n'
+        "    needs: [loneliness]\n",
+        encoding="utf-8",
     )
-
-
-def test_ask_prints_no_escape_sequence_from_what_is_typed(indexed: Path) -> None:
-    out = helpmate("ask", stdin=HOSTILE + "\n/quit\n")
+    hashing_runtime(library, tmp_path / "home")
+    out = helpmate(
+        "ask", stdin=HOSTILE + "\nlonely hearts club for lonely people to meet\n/sessions\n/quit\n"
+    )
     assert out.returncode == 0, out.stderr
-    assert not ESC.search(out.stdout.replace("\n", ""))
+    assert "Lonely Hearts" in out.stdout and not ESC.search(out.stdout.replace("\n", ""))
 
 
 # --------------------------------------------------------------------------- tables at 80 columns
@@ -142,6 +150,8 @@ def test_an_unknown_area_from_the_environment_or_config_is_refused_listing_the_a
 
 
 def test_many_areas_are_listed_as_the_first_ten_and_how_many() -> None:
+    from helpmate.cli.common import list_areas
+
     names = [f"area-{i:02d}" for i in range(23)]
     assert list_areas(names) == "the first 10 of 23 areas are: " + ", ".join(names[:10])
     assert list_areas(["b", "a"]) == "the areas are: a, b"

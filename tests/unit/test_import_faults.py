@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from helpmate.knowledge.library import load_library
-from helpmate.knowledge.locks import library_lock
 from tests.conftest import ORUK, oruk_service, write_json
 
 HELPMATE = [sys.executable, "-m", "helpmate.cli.main"]
@@ -79,6 +78,8 @@ def _wait_for(paths: list[Path], text: str, seconds: float = 120) -> None:
 def test_two_imports_of_one_feed_under_two_areas_at_once_never_leave_duplicates(
     empty_library: Path, tmp_path: Path
 ) -> None:
+    from helpmate.knowledge.locks import library_lock
+
     feed = str(ORUK / "north_lincolnshire_services.json")
     procs, errs = [], []
     with library_lock(empty_library, "test"):  # both start while the library is held
