@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from helpmate.settings import SAMPLE_LIBRARY  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 SHARED = (HERE.parent.parent / "shared" / "data").resolve()
 FEEDS = [
@@ -49,7 +51,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="helpmate-bench-injections-"))
     try:
-        libraries = {"sample": HERE.parent / "knowledge"}
+        libraries = {"sample": SAMPLE_LIBRARY}
         if SHARED.is_dir():
             init_library(work / "feeds")
             for path, fmt, area in FEEDS:

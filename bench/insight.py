@@ -34,6 +34,7 @@ from helpmate.insight.gaps import record_places  # noqa: E402
 from helpmate.insight.reports import Filters, build_report  # noqa: E402
 from helpmate.insight.store import InsightStore  # noqa: E402
 from helpmate.knowledge.library import Library, load_library  # noqa: E402
+from helpmate.settings import SAMPLE_LIBRARY  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "oruk-bristol-northlincs"
 CLUSTERS = [
@@ -61,7 +62,7 @@ REASONS = dict(zip(DISMISS_REASONS, [3, 4, 3, 2, 4, 1], strict=True))
 def library_for(work: Path) -> tuple[Library, str]:
     """The two ORUK feeds with their localities, or the sample library."""
     if not SHARED.is_dir():
-        return load_library(ROOT / "knowledge"), "sample library (the shared ORUK feeds are missing)"
+        return load_library(SAMPLE_LIBRARY), "sample library (the shared ORUK feeds are missing)"
     from helpmate.knowledge.importers import import_feed
     from helpmate.knowledge.importers.pipeline import init_library
 

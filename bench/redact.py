@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from helpmate.settings import SAMPLE_LIBRARY  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -58,7 +60,7 @@ def main() -> None:
     analyzer.get_analyzer()
     load_s = time.perf_counter() - started
 
-    places = [n for a in load_library(REPO / "knowledge").areas for n in a.place_names()]
+    places = [n for a in load_library(SAMPLE_LIBRARY).areas for n in a.place_names()]
     snippets = load_set(REPO / "evals" / "pii.yaml")
     times = []
     for snippet in snippets:
@@ -80,7 +82,7 @@ def main() -> None:
         "pii_set": score,
     }
     if not args.skip_names:
-        report["sample_library_names"] = names_report(REPO / "knowledge")
+        report["sample_library_names"] = names_report(SAMPLE_LIBRARY)
         if args.oruk:
             report["oruk_library_names"] = names_report(args.oruk)
     json.dump(report, sys.stdout, indent=1)

@@ -8,7 +8,8 @@ Prints one JSON object:
   message line (the suggestion is still being computed when it does, if ``echo_before_reply``).
 
 Run with ``.venv/bin/python bench/tui.py`` (needs tmux). Everything is written under a temporary
-directory; nothing touches your HELPMATE_HOME. ``--embedder hashing`` skips the real model.
+directory; nothing touches your HELPMATE_HOME. ``--embedder hashing`` skips the real model;
+``--size 120x40`` measures another terminal size (80x24, the smallest usual one, by default).
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ def wait_screen(socket: str, env: dict[str, str], needle: str, limit: float = 12
     raise SystemExit(f"bench: never saw {needle!r}")
 
 
-def one_run(env: dict[str, str], socket: str) -> dict[str, float | bool]:
+def one_run(env: dict[str, str], socket: str, size: tuple[int, int]) -> dict[str, float | bool]:
+    width, height = (str(n) for n in size)
     started = time.perf_counter()
-    tmux(socket, "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", HELPMATE, "chat", env=env)
+    tmux(socket, "new-session", "-d", "-s", "b", "-x", width, "-y", height, HELPMATE, "chat", env=env)
     try:
-        painted = wait_screen(socket, env, "Community to pull in", 30)
+        painted = wait_screen(socket, env, "Community", 30)
         ready = wait_screen(socket, env, "Ready:")
         tmux(socket, "send-keys", "-t", "b", "-l", SITUATION, env=env)
         tmux(socket, "send-keys", "-t", "b", "Enter", env=env)
@@ -57,7 +59,7 @@ def one_run(env: dict[str, str], socket: str) -> dict[str, float | bool]:
         echoed = _echo(socket, env)
         screen = tmux(socket, "capture-pane", "-p", "-t", "b", env=env)
         busy_at_echo = "Busy:" in screen
-        wait_screen(socket, env, "BEREAVEMENT")
+        wait_answered(socket, env)
         return {
             "first_paint": painted - started,
             "ready": ready - started,
@@ -68,12 +70,24 @@ def one_run(env: dict[str, str], socket: str) -> dict[str, float | bool]:
         subprocess.run(["tmux", "-L", socket, "kill-server"], env=env, capture_output=True, check=False)
 
 
+def wait_answered(socket: str, env: dict[str, str], limit: float = 120) -> None:
+    """Until the status line says Ready again (the reply and the plan are drawn)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        screen = tmux(socket, "capture-pane", "-p", "-t", "b", env=env)
+        if "Busy:" not in screen and "Ready:" in screen:
+            return
+        time.sleep(0.05)
+    raise SystemExit("bench: the situation was never answered")
+
+
 def _echo(socket: str, env: dict[str, str]) -> float:
-    """When the typed Q shows at the start of the message line (the line with the input's border)."""
+    """When the typed Q shows at the start of the message line (one of the last lines, after the
+    input's border or prompt, if it has one)."""
     started = time.perf_counter()
     while time.perf_counter() - started < 60:
         lines = tmux(socket, "capture-pane", "-p", "-t", "b", env=env).splitlines()
-        if any(line.strip(" ▊▎│┃▌").startswith("Q") for line in lines[-4:]):
+        if any(line.strip(" ▊▎│┃▌›>").startswith("Q") for line in lines[-4:]):
             return time.perf_counter()
         time.sleep(0.002)
     raise SystemExit("bench: the typed key never showed:\n" + "\n".join(lines))
@@ -83,7 +97,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedder", default="minilm", choices=["minilm", "hashing"])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", default="80x24", help="the terminal's columns x rows")
     args = parser.parse_args()
+    try:
+        columns, rows = (int(n) for n in args.size.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"bench: --size takes COLUMNSxROWS, e.g. 80x24 (not {args.size!r})") from None
+    size = (columns, rows)
     if shutil.which("tmux") is None:
         raise SystemExit("bench/tui.py needs tmux (apt-get install tmux)")
     with tempfile.TemporaryDirectory(prefix="helpmate-bench-tui-") as tmp:
@@ -99,11 +119,12 @@ def main() -> None:
         Path(tmp, "home").mkdir()
         Path(tmp, "home", "config.toml").write_text("[tui]\ncursor_blink = false\n")
         subprocess.run([HELPMATE, "kb", "index"], env=env, check=True, capture_output=True)
-        runs = [one_run(env, f"helpmate-bench-{os.getpid()}-{i}") for i in range(args.runs)]
+        runs = [one_run(env, f"helpmate-bench-{os.getpid()}-{i}", size) for i in range(args.runs)]
     print(
         json.dumps(
             {
                 "embedder": args.embedder,
+                "size": args.size,
                 "tui_first_paint_s": round(statistics.median(r["first_paint"] for r in runs), 3),
                 "tui_first_paint_max_s": round(max(r["first_paint"] for r in runs), 3),
                 "tui_ready_s": round(statistics.median(r["ready"] for r in runs), 3),

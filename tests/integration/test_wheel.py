@@ -24,7 +24,18 @@ pytestmark = pytest.mark.integration
 def test_the_wheel_installs_and_suggests_from_its_own_sample_library(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(REPO),
+        ],
         check=True,
         timeout=600,
     )
@@ -54,7 +65,11 @@ def test_the_wheel_installs_and_suggests_from_its_own_sample_library(tmp_path: P
     }
     env.update(HELPMATE_HOME=str(tmp_path / "home"), HELPMATE_EMBEDDER="hashing", HF_HUB_OFFLINE="1")
     where = subprocess.run(
-        [str(python), "-c", "import helpmate, helpmate.settings as s; print(helpmate.__file__); print(s.SAMPLE_LIBRARY)"],
+        [
+            str(python),
+            "-c",
+            "import helpmate, helpmate.settings as s; print(helpmate.__file__); print(s.SAMPLE_LIBRARY)",
+        ],
         check=True,
         capture_output=True,
         text=True,

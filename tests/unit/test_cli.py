@@ -136,18 +136,26 @@ def test_suggest_jsonl_answers_each_line_in_order(indexed: Path) -> None:
     answers = [json.loads(line) for line in out.stdout.splitlines()]
     assert [a["id"] for a in answers] == [0, 1, 2]
     assert answers[1]["needs"] == [] and answers[1]["services"] == []
-    bad = helpmate("suggest", "--jsonl", stdin='{"text": 3}\n')
-    assert bad.returncode == 2 and "stdin line 1" in bad.stderr
+    # A bad line is answered with an error line and the stream goes on; the exit code tells.
+    bad = helpmate(
+        "suggest", "--jsonl", stdin='{"text": 3}\n{"text": "no food", "area": 5}\n{"text": "no food"}\n'
+    )
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    out = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert "stdin line 1" in out[0]["error"] and "'area' should be" in out[1]["error"] and out[2]["services"]
 
 
-def test_suggest_without_an_index_says_what_to_run(library: Path) -> None:
-    out = helpmate("suggest", "someone needs help")
-    assert out.returncode == 2 and "helpmate kb index" in out.stderr and "Traceback" not in out.stderr
+def test_suggest_without_an_index_builds_it_on_stderr(library: Path) -> None:
+    out = helpmate("suggest", "--json", "lonely since moving here")
+    assert out.returncode == 0, out.stderr
+    assert "no index yet" in out.stderr and "index ready: 161 records" in out.stderr
+    assert json.loads(out.stdout)["community"]  # stdout stays one JSON object
 
 
 def test_unknown_area_is_refused(indexed: Path) -> None:
     out = helpmate("suggest", "--area", "atlantis", "lonely")
     assert out.returncode == 2 and "unknown area 'atlantis'" in out.stderr
+    assert "the areas are: wrenford" in out.stderr and out.stderr.count("\n") == 1
 
 
 def test_kb_search_and_stale_and_show(indexed: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from helpmate.assistant.engine import Engine, Situation, clean_message
-from helpmate.assistant.runtime import Runtime
+from helpmate.assistant.engine import Engine, clean_message
 from helpmate.assistant.export import export_markdown
+from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.safeguarding import Alert
 from helpmate.assistant.sessions import Session, SessionStore, situation_from_json
 from helpmate.errors import HelpmateError
@@ -29,9 +29,7 @@ def test_alerts_come_first_accumulate_and_are_never_dropped(runtime) -> None:  #
     assert first.reply.startswith("SAFEGUARDING URGENT: Domestic abuse")
     assert "01632 960149" in first.reply or "999" in first.reply
     later = engine.turn("She loves gardening and used to have an allotment.")
-    assert later.new_alerts == [] and "domestic-abuse" in [
-        a.category for a in later.suggestion.safeguarding
-    ]
+    assert later.new_alerts == [] and "domestic-abuse" in [a.category for a in later.suggestion.safeguarding]
 
 
 def test_a_correction_sticks_for_the_rest_of_the_session(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -213,8 +211,12 @@ def test_sessions_from_before_these_fields_still_load_and_a_later_alert_still_sh
     }
     situation = situation_from_json(old)
     assert situation.messages == ["hello"] and situation.strengths == [] and situation.pinned == []
-    assert situation.is_acknowledged(situation.alerts[0]), "the category acknowledged then covers the alert raised then"
-    later = Alert.from_json({"category": "domestic-abuse", "level": "urgent", "evidence": "threatened to kill"})
+    assert situation.is_acknowledged(situation.alerts[0]), (
+        "the category acknowledged then covers the alert raised then"
+    )
+    later = Alert.from_json(
+        {"category": "domestic-abuse", "level": "urgent", "evidence": "threatened to kill"}
+    )
     situation.alerts.append(later)
     assert situation.unacknowledged == [later], "a later alert of the same kind must show"
 
@@ -493,7 +495,9 @@ def test_what_is_over_or_turned_down_raises_no_need(
 
     def counts(need: str) -> bool:
         """Some phrase still raises the need: one that names it, or any phrase when none does."""
-        naming = [d for phrase, d in zip(parts, discounts, strict=True) if need in reader.named(phrase.tokens)]
+        naming = [
+            d for phrase, d in zip(parts, discounts, strict=True) if need in reader.named(phrase.tokens)
+        ]
         return any(need not in d for d in naming or discounts)
 
     assert not [need for need in gone if counts(need)], discounts

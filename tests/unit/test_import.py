@@ -43,7 +43,7 @@ def test_oruk_list_is_imported_with_source_ids_clean_text_and_area(
     knit = library.record("a-1")
     assert knit is not None
     assert knit.description == "Knitting group. Tea and biscuits provided."
-    assert knit.areas == ["bristol"] and knit.source.feed == "oruk:feed.json" and knit.source.id == "a-1"
+    assert knit.areas == ["bristol"] and knit.source.feed == "oruk:feed" and knit.source.id == "a-1"
     assert knit.track == "community" and knit.track_origin == "rule"
     assert str(knit.review_due) == "2025-11-27"
     debt = library.record("a-2")
@@ -314,7 +314,7 @@ def test_a_failed_write_leaves_the_previous_import_in_place(
         raise OSError("disk full")
 
     monkeypatch.setattr("os.fsync", lambda fd: boom(None))
-    with pytest.raises(OSError):
+    with pytest.raises(HelpmateError, match=r"x--f.yaml: cannot write the import \(disk full\)"):
         import_feed(empty_library, feed, "oruk", "x")
     assert report.target.read_bytes() == before
     assert not [p for p in report.target.parent.iterdir() if p.name.endswith(".tmp")]
@@ -335,3 +335,149 @@ def test_imported_file_is_readable_yaml_a_person_can_diff(empty_library: Path, t
     text = report.target.read_text()
     assert "description: |-\n    Line one.\n\n    Line two." in text
     assert yaml.safe_load(text)["area"] == "x"
+
+
+# --------------------------------------------------------------------------- the same feed, renamed
+
+
+def test_a_fresh_export_under_a_dated_name_updates_the_same_feed_in_place(
+    empty_library: Path, tmp_path: Path
+) -> None:
+    feed = [oruk_service("1", "One"), oruk_service("2", "Two"), oruk_service("3", "Three")]
+    first = import_feed(empty_library, write_json(tmp_path / "services.json", feed), "oruk", "x")
+    same = import_feed(empty_library, write_json(tmp_path / "services-2025-01-15.json", feed), "oruk", "x")
+    assert (same.target, same.source, same.unchanged, same.added) == (first.target, "services", 3, 0)
+    newer = [oruk_service("1", "One"), oruk_service("2", "Two, renamed"), oruk_service("4", "Four")]
+    again = import_feed(
+        empty_library, write_json(tmp_path / "Services 2025-02-01T0930 (1).json", newer), "oruk", "x"
+    )
+    assert (again.added, again.updated, again.removed, again.unchanged) == (1, 1, 1, 1)
+    assert [p.name for p in (empty_library / "records" / "imported").iterdir()] == ["x--services.yaml"]
+    assert {r.id for r in load_library(empty_library).records} == {"1", "2", "4"}
+    # --source names the feed whatever the file is called.
+    named = import_feed(
+        empty_library, write_json(tmp_path / "export.json", newer), "oruk", "x", source="services"
+    )
+    assert named.target == first.target and named.unchanged == 3
+
+
+def test_source_from_a_file_name_leaves_out_dates_times_stamps_and_copies() -> None:
+    from helpmate.knowledge.importers.pipeline import source_from_name
+
+    for name in (
+        "bristol_services.json",
+        "bristol_services-2025-01-15.json",
+        "Bristol Services 20250115.json",
+        "bristol-services_15-01-2025 (2).json",
+        "bristol services 2025-01-15T10-30-00.json",
+        "bristol_services_1566177582.json",
+        "bristol-services-jan-2025.json",
+    ):
+        assert source_from_name(name) == "bristol-services", name
+
+
+def test_an_import_written_before_sources_is_found_by_its_undated_name(
+    empty_library: Path, tmp_path: Path
+) -> None:
+    old = empty_library / "records" / "imported" / "x--services-2024-12-01.yaml"
+    old.parent.mkdir(parents=True)
+    old.write_text(
+        "feed: oruk:services-2024-12-01.json\nformat: oruk\narea: x\nrecords:\n"
+        "- id: '1'\n  name: One\n  track: community\n  areas: [x]\n",
+        encoding="utf-8",
+    )
+    report = import_feed(
+        empty_library,
+        write_json(tmp_path / "services-2025-01-15.json", [oruk_service("1", "One")]),
+        "oruk",
+        "x",
+    )
+    assert report.moved_from == old and report.target.name == "x--services.yaml" and not old.exists()
+    assert report.updated == 1 and yaml.safe_load(report.target.read_text())["source"] == "services"
+
+
+def test_confirmed_needs_and_overrides_survive_a_new_export(empty_library: Path, tmp_path: Path) -> None:
+    feed = [oruk_service("1", "Debt advice drop-in", "<p>Free debt advice.</p>"), oruk_service("2", "Choir")]
+    report = import_feed(empty_library, write_json(tmp_path / "f.json", feed), "oruk", "x")
+    text = report.target.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["records"][0]["needs"] = ["loneliness"]  # a knowledge manager confirms a need by hand
+    report.target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (empty_library / "overrides.yaml").write_text("track:\n  records:\n    '2': service\n", encoding="utf-8")
+    feed[0]["description"] = "<p>Free debt advice, now on Tuesdays too.</p>"
+    again = import_feed(empty_library, write_json(tmp_path / "f-2025-03-01.json", feed), "oruk", "x")
+    assert again.updated == 2
+    library = load_library(empty_library)
+    debt, choir = library.record("1"), library.record("2")
+    assert debt is not None and choir is not None
+    assert debt.needs == ["loneliness"] and "loneliness" not in debt.needs_suggested
+    assert "Tuesdays" in debt.description
+    assert (choir.track, choir.track_origin) == ("service", "override")
+
+
+def test_a_different_feed_with_the_same_file_name_is_not_taken_for_it(
+    empty_library: Path, tmp_path: Path
+) -> None:
+    import_feed(empty_library, write_json(tmp_path / "services.json", [oruk_service("a", "A")]), "oruk", "x")
+    before = snapshot(empty_library)
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(HelpmateError, match="looks like a different feed") as err:
+        import_feed(empty_library, write_json(other / "services.json", [oruk_service("b", "B")]), "oruk", "x")
+    assert "--source" in str(err.value)
+    assert snapshot(empty_library) == before
+
+
+def test_the_same_feed_under_another_area_is_refused_in_one_line(empty_library: Path, tmp_path: Path) -> None:
+    feed = write_json(tmp_path / "f.json", [oruk_service("same", "One")])
+    import_feed(empty_library, feed, "oruk", "x")
+    with pytest.raises(HelpmateError, match=r"already in the library .*\(area x\)") as err:
+        import_feed(
+            empty_library,
+            write_json(tmp_path / "f-2025-01-01.json", [oruk_service("same", "One")]),
+            "oruk",
+            "y",
+        )
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- HSDS columns read
+
+
+def _hsds_without(tmp_path: Path, table: str, column: str, rows: int = 200) -> Path:
+    """The Miami package's first ``rows`` rows of each table, with one column left out of one."""
+    import csv
+
+    pkg = tmp_path / f"hsds-no-{column}"
+    pkg.mkdir()
+    (pkg / "datapackage.json").write_text((HSDS / "datapackage.json").read_text())
+    for source in HSDS.glob("*.csv"):
+        with open(source, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields = [f for f in reader.fieldnames or [] if not (source.stem == table and f == column)]
+            kept = [row for _, row in zip(range(rows), reader, strict=False)]
+        with open(pkg / source.name, "w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(kept)
+    return pkg
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "expected"),
+    [
+        ("phones", "number", "phones.csv has no 'number' column: phone stays empty on 200 of 200 records"),
+        (
+            "services",
+            "organization_id",
+            "services.csv has no 'organization_id' column: organisation stays empty on 200 of 200 records",
+        ),
+    ],
+)
+def test_hsds_column_read_but_missing_is_a_warning_with_how_many_stay_empty(
+    table: str, column: str, expected: str, empty_library: Path, tmp_path: Path
+) -> None:
+    whole = import_feed(tmp_path / "whole", _hsds_without(tmp_path, "none", "none"), "hsds", "miami")
+    assert whole.warnings == []
+    report = import_feed(empty_library, _hsds_without(tmp_path, table, column), "hsds", "miami")
+    assert report.added == 200 and report.warnings == [expected]

@@ -11,6 +11,7 @@ import yaml
 
 from helpmate.knowledge.injection import flagged_fields, looks_like_instructions, signals
 from helpmate.knowledge.records import Contact, Eligibility, Record
+from helpmate.settings import SAMPLE_LIBRARY
 
 SET = Path(__file__).resolve().parents[2] / "evals" / "injections.yaml"
 
@@ -111,7 +112,7 @@ def test_every_text_field_of_a_record_is_checked_and_named() -> None:
 def test_no_record_of_the_sample_library_is_flagged() -> None:
     from helpmate.knowledge.library import load_library
 
-    library = load_library(Path(__file__).resolve().parents[2] / "knowledge")
+    library = load_library(SAMPLE_LIBRARY)
     assert [(r.id, flagged_fields(r)) for r in library.records if flagged_fields(r)] == []
 
 

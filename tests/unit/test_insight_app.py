@@ -42,8 +42,8 @@ def events_in(runtime: Runtime) -> int:
 
 
 def conversation_of(app: HelpmateApp):  # type: ignore[no-untyped-def]
-    assert app.conversation is not None
-    return app.conversation
+    assert app.jobs.conversation is not None
+    return app.jobs.conversation
 
 
 @pytest.mark.asyncio
@@ -64,7 +64,7 @@ async def test_a_turn_leaves_an_event_and_f8_shows_the_areas_tables(recording: R
         await app.screen.workers.wait_for_complete()
         await pilot.pause()
         text = plain(app)
-        assert "Insight: wrenford" in text
+        assert "Insight: Wrenford" in text  # the area by its name
         assert "Fewer than 5 conversations recorded" in text
         assert "Demand: needs by conversations" in text and "Asset-map gaps" in text
         assert "Loneliness and social isolation" in text

@@ -31,7 +31,7 @@ def test_a_message_is_read_once_however_many_turns_and_plans(runtime: Runtime) -
 
 
 def test_the_text_is_repaired_once_quotes_mojibake_and_control_characters() -> None:
-    assert repair("She’s “fine”\x1b[2J and cafÃ©") == "She's \"fine\" and café"
+    assert repair("She’s “fine”\x1b[2J and cafÃ©") == 'She\'s "fine" and café'
     assert repair("  \n\t ") == ""
 
 
@@ -82,7 +82,10 @@ def test_a_conversation_joins_its_messages_without_reading_them_again() -> None:
     second = READER.read("She isn't lonely, she has good neighbours. Worried about the gas bill.")
     joined = Reading.join([first, second])
     assert joined.age == 81 and joined.area == "wrenford" and joined.gender == "female"
-    assert [s.text for s in joined.sentences] == [*(s.text for s in first.sentences), *(s.text for s in second.sentences)]
+    assert [s.text for s in joined.sentences] == [
+        *(s.text for s in first.sentences),
+        *(s.text for s in second.sentences),
+    ]
     # "She isn't lonely" in the second message ends loneliness for the whole conversation.
     over = READER.over(joined, joined.phrases)
     assert all("loneliness" in d for d in over)
@@ -92,7 +95,9 @@ def test_a_conversation_joins_its_messages_without_reading_them_again() -> None:
 
 def test_what_matters_and_strengths_leave_out_what_raised_an_alert() -> None:
     reading = READER.read("She says she wants to die. She would like to see her grandchildren more.")
-    assert reading.profile(skip=["wants to die"]).what_matters == ["She would like to see her grandchildren more"]
+    assert reading.profile(skip=["wants to die"]).what_matters == [
+        "She would like to see her grandchildren more"
+    ]
 
 
 def test_a_broken_pattern_in_the_lexicon_names_its_entry() -> None:

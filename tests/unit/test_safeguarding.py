@@ -16,6 +16,7 @@ READER = Reader(load_library(SAMPLE).needs)
 def detect(text: str, area: str | None = None) -> list[Alert]:
     return SAFEGUARDING.alerts(READER.read(text), area)
 
+
 RISKS = [
     # A negation in one clause must not reach a risk said in the next.
     ("She doesn't eat much, and says she wants to die", "suicide-self-harm", "urgent"),

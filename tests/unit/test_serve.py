@@ -69,7 +69,8 @@ async def first_bytes(ws: aiohttp.ClientWebSocketResponse) -> bytes:
 
 
 async def wait_for_sessions(server: HelpmateServer, count: int) -> None:
-    for _ in range(200):
+    # Longer than stop_app's 10 s: on a busy machine a slot can come back only after the kill.
+    for _ in range(600):
         if server.sessions == count:
             return
         await asyncio.sleep(0.05)

@@ -28,8 +28,8 @@ from helpmate.tui.screens import (
     HelpScreen,
     RecordScreen,
     SessionsScreen,
-    SettingsScreen,
 )
+from helpmate.tui.settings_screen import SettingsScreen
 from helpmate.tui.widgets import AlertBanner, ChatLog, PlanColumn, SituationPanel
 from tests.conftest import hashing_runtime
 from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
@@ -92,23 +92,23 @@ async def test_a_safeguarding_alert_is_in_words_at_the_top_and_stays_until_ackno
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         banner = app.main_screen.query_one(AlertBanner)
-        assert not banner.has_class("-active")
+        assert not banner.has_class("-pending")
         await say(pilot, ABUSE)
-        assert banner.has_class("-active") and banner.region.y <= 2
+        assert banner.has_class("-pending") and banner.region.y <= 2
         assert "SAFEGUARDING URGENT: domestic abuse" in plain(app) and "1 alert" in plain(app)
         assert "999" in str(banner.query_one("#alert-routes-text").render())
         await say(pilot, "She loves gardening.")
-        assert banner.has_class("-active"), "an alert must stay until it is acknowledged"
+        assert banner.has_class("-pending"), "an alert must stay until it is acknowledged"
         await pilot.press("ctrl+g")
         await settle(pilot)
-        assert not banner.has_class("-active")
+        assert not banner.has_class("-pending")
         saved = json.loads(
-            (runtime.settings.sessions_dir / f"{app.conversation.session.id}.json").read_text()  # type: ignore[union-attr]
+            (runtime.settings.sessions_dir / f"{app.jobs.conversation.session.id}.json").read_text()  # type: ignore[union-attr]
         )
         assert any(a.startswith("domestic-abuse") for a in saved["situation"]["acknowledged"])
         # a new risk after the acknowledgement shows again
         await say(pilot, "She said she wants to die.")
-        assert banner.has_class("-active") and "suicide" in plain(app).lower()
+        assert banner.has_class("-pending") and "suicide" in plain(app).lower()
 
 
 @pytest.mark.asyncio
@@ -144,7 +144,7 @@ async def test_the_record_detail_shows_everything_warns_when_overdue_copies_and_
         await pilot.press("p")
         await settle(pilot)
         assert not isinstance(app.screen, RecordScreen)
-        assert record_id in app.conversation.pinned  # type: ignore[union-attr]
+        assert record_id in app.jobs.conversation.pinned  # type: ignore[union-attr]
         assert "[pinned]" in str(column.get_option(record_id).prompt)
 
 
@@ -158,14 +158,17 @@ async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(runtime:
         column = app.main_screen.query_one("#community", PlanColumn)
         assert app.focused is column
         record_id = column.record_id
+        assert record_id
+        name = runtime.index.by_id[record_id].name
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, DismissScreen)
         await pilot.press("enter")  # the first reason: closed
         await settle(pilot)
         assert record_id not in options(column)
-        assert app.conversation.dismissed == {record_id: "Closed"}  # type: ignore[union-attr]
-        assert f"Dismissed {record_id}" in chat_text(app)
+        assert app.jobs.conversation.dismissed == {record_id: "Closed"}  # type: ignore[union-attr]
+        assert f"Dismissed {name}: Closed" in chat_text(app)
+        assert record_id not in chat_text(app), "people read names, never ids"
 
 
 @pytest.mark.asyncio
@@ -213,7 +216,7 @@ async def test_edit_the_situation_what_matters_and_a_need_removed_stick(runtime:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
-        first_need = app.conversation.situation_view().needs[0][0]  # type: ignore[union-attr]
+        first_need = app.jobs.conversation.situation_view().needs[0][0]  # type: ignore[union-attr]
         await pilot.press("ctrl+r")
         await settle(pilot)
         screen = app.screen
@@ -231,12 +234,12 @@ async def test_edit_the_situation_what_matters_and_a_need_removed_stick(runtime:
         await pilot.press("enter")  # untick the first need
         await pilot.press("ctrl+s")
         await settle(pilot)
-        view = app.conversation.situation_view()  # type: ignore[union-attr]
+        view = app.jobs.conversation.situation_view()  # type: ignore[union-attr]
         assert view.what_matters == ["staying in his own home", "his dog"]
         assert first_need not in [n for n, _ in view.needs]
         assert added_id in [n for n, _ in view.needs]
         await say(pilot, "He talks about it a lot.")
-        assert first_need not in [n for n, _ in app.conversation.situation_view().needs]  # type: ignore[union-attr]
+        assert first_need not in [n for n, _ in app.jobs.conversation.situation_view().needs]  # type: ignore[union-attr]
         panel = str(app.main_screen.query_one("#situation-text").render())
         assert "staying in his own home" in panel
 
@@ -247,17 +250,17 @@ async def test_new_session_then_resume_it_from_the_list(runtime: Runtime) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
-        first = app.conversation.session.id  # type: ignore[union-attr]
+        first = app.jobs.conversation.session.id  # type: ignore[union-attr]
         await pilot.press("ctrl+n")
         await settle(pilot)
-        assert app.conversation.session.id != first  # type: ignore[union-attr]
+        assert app.jobs.conversation.session.id != first  # type: ignore[union-attr]
         assert "He is 78" not in chat_text(app)
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, SessionsScreen)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.conversation.session.id == first  # type: ignore[union-attr]
+        assert app.jobs.conversation.session.id == first  # type: ignore[union-attr]
         assert "He is 78" in chat_text(app)
 
 
@@ -310,7 +313,7 @@ async def test_first_paint_comes_before_the_runtime_and_typing_is_answered_once_
             gate.open()
         await settle(pilot)
         await settle(pilot)
-        assert app.conversation is not None and app.conversation.session.turns
+        assert app.jobs.conversation is not None and app.jobs.conversation.session.turns
 
 
 @pytest.mark.asyncio
@@ -349,7 +352,7 @@ async def test_a_very_long_paste_arrives_whole_and_the_echo_is_shortened(runtime
         await pilot.press("enter")
         await settle(pilot)
         assert "more characters" in chat_text(app)
-        assert app.conversation is not None and len(app.conversation.session.turns) == 1
+        assert app.jobs.conversation is not None and len(app.jobs.conversation.session.turns) == 1
 
 
 @pytest.mark.asyncio
@@ -369,7 +372,7 @@ async def test_resizing_to_40x12_keeps_the_app_working(runtime: Runtime) -> None
         await pilot.press("escape")
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+        assert app.main_screen.query_one(AlertBanner).has_class("-pending")
 
 
 @pytest.mark.asyncio
@@ -391,15 +394,15 @@ async def test_a_missing_index_says_what_to_run_and_offers_to_rebuild(library: P
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.conversation is None
+        assert app.jobs.conversation is None
         assert "helpmate kb index" in chat_text(app) and "ctrl+b" in chat_text(app)
         await say(pilot, LONELY)  # the app stays up and says why it cannot answer
         assert "cannot answer until the index is fixed" in chat_text(app)
         await pilot.press("ctrl+b")
         await settle(pilot)
         await settle(pilot)
-        assert app.conversation is not None, chat_text(app)
-        assert app.conversation.session.turns  # the waiting message was answered
+        assert app.jobs.conversation is not None, chat_text(app)
+        assert app.jobs.conversation.session.turns  # the waiting message was answered
 
 
 @pytest.mark.asyncio
@@ -412,7 +415,7 @@ async def test_a_damaged_index_is_reported_not_a_crash(runtime: Runtime) -> None
     app = app_for(runtime, loader=lambda settings: load_runtime(settings, warn_stale=False))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.conversation is None
+        assert app.jobs.conversation is None
         assert "damaged" in chat_text(app) and "--rebuild" in chat_text(app)
 
 
@@ -461,9 +464,9 @@ async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_
         await settle(pilot)
         await say(pilot, ABUSE)
         text = chat_text(app)
-        assert "SAFEGUARDING URGENT: domestic-abuse" in text and "I understood" in text
+        assert "SAFEGUARDING URGENT: domestic abuse" in text and "I understood" in text
         assert "language model failed" in text and "own reply" in text
-        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+        assert app.main_screen.query_one(AlertBanner).has_class("-pending")
         assert "SAFEGUARDING URGENT: domestic abuse" in plain(app)
         assert app.main_screen.query_one("#services", PlanColumn).option_count > 1
         await pilot.press(*"still typing")

@@ -44,7 +44,7 @@ def chat_text(app: Any) -> str:
 
 
 def saved(runtime: Runtime, app: Any) -> dict[str, Any]:
-    path = runtime.settings.sessions_dir / f"{app.conversation.session.id}.json"
+    path = runtime.settings.sessions_dir / f"{app.jobs.conversation.session.id}.json"
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
@@ -63,9 +63,9 @@ async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(ru
         text = plain(app)
         assert "2 alerts" in text
         assert "SAFEGUARDING URGENT: domestic abuse" in text
-        assert "SAFEGUARDING URGENT: suicide self harm" in text
+        assert "SAFEGUARDING URGENT: suicide or self-harm" in text
         # both urgent: the newest first
-        assert text.index("suicide self harm") < text.index("domestic abuse")
+        assert text.index("suicide or self-harm") < text.index("domestic abuse")
         # the whole banner is on the screen, and the message line below it
         assert banner.region.bottom <= 24 - 5
         # the routes: a view that takes focus and scrolls
@@ -77,11 +77,11 @@ async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(ru
         assert "999" in str(routes.query_one("Static").render())
         await pilot.press("ctrl+g")
         await settle(pilot)
-        assert not banner.has_class("-active")
+        assert not banner.has_class("-pending")
         acknowledged = saved(runtime, app)["situation"]["acknowledged"]
         assert sorted(acknowledged) == sorted(
             a.key
-            for a in app.conversation.situation.alerts  # type: ignore[union-attr]
+            for a in app.jobs.conversation.situation.alerts  # type: ignore[union-attr]
         )
 
 
@@ -97,8 +97,8 @@ async def test_pending_alerts_put_urgent_before_concern_then_newest_first(runtim
         {"category": "money", "level": "concern", "evidence": "c", "route": {}},
         {"category": "suicide-self-harm", "level": "urgent", "evidence": "d", "route": {}},
     ]
-    shown = [a.category for a in conversation.pending_alerts()]
-    assert shown == ["suicide-self-harm", "domestic-abuse", "money", "neglect"]
+    shown = [a.label for a in conversation.pending_alerts()]
+    assert shown == ["suicide or self-harm", "domestic abuse", "money", "neglect"]
 
 
 # ------------------------------------------------------------------ 2. ctrl+g while a message is in flight
@@ -126,9 +126,9 @@ async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
             gate.open()
         await settle(pilot)
         await settle(pilot)
-        acknowledged = app.conversation.situation.acknowledged  # type: ignore[union-attr]
+        acknowledged = app.jobs.conversation.situation.acknowledged  # type: ignore[union-attr]
         assert [a.split(":")[0] for a in acknowledged] == ["domestic-abuse"]
-        assert banner.has_class("-active") and "suicide" in plain(app)
+        assert banner.has_class("-pending") and "suicide" in plain(app)
 
 
 # ------------------------------------------------------------------ 3. a turn that fails after safeguarding
@@ -150,7 +150,7 @@ async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
         monkeypatch.setattr(Suggester, "suggest", broken)
         await say(pilot, ABUSE)
         banner = app.main_screen.query_one(AlertBanner)
-        assert banner.has_class("-active") and "domestic abuse" in plain(app)
+        assert banner.has_class("-pending") and "domestic abuse" in plain(app)
         assert "the index went away" in chat_text(app)
         alerts = saved(runtime, app)["situation"]["alerts"]
         assert [a.category for a in alerts] == ["domestic-abuse"]
@@ -174,17 +174,17 @@ async def test_a_rebuild_reloads_the_index_and_keeps_the_session(library: Path, 
         await settle(pilot)
         assert app.can_rebuild
         await say(pilot, ABUSE)
-        before = app.conversation.session.id  # type: ignore[union-attr]
-        old_runtime = app.conversation.runtime  # type: ignore[union-attr]
+        before = app.jobs.conversation.session.id  # type: ignore[union-attr]
+        old_runtime = app.jobs.conversation.runtime  # type: ignore[union-attr]
         await pilot.press("ctrl+b")
         for _ in range(4):
             await settle(pilot)
-        assert app.conversation is not None and app.conversation.runtime is not old_runtime
-        assert app.conversation.session.id == before
-        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+        assert app.jobs.conversation is not None and app.jobs.conversation.runtime is not old_runtime
+        assert app.jobs.conversation.session.id == before
+        assert app.main_screen.query_one(AlertBanner).has_class("-pending")
         await say(pilot, "She loves gardening.")
-        assert len(app.conversation.session.turns) == 2
-        assert app.main_screen.query_one(AlertBanner).has_class("-active")
+        assert len(app.jobs.conversation.session.turns) == 2
+        assert app.main_screen.query_one(AlertBanner).has_class("-pending")
 
 
 # ------------------------------------------------------------------ 5. queued messages keep their order
@@ -224,8 +224,8 @@ async def test_messages_typed_while_loading_or_busy_are_answered_in_order(
             busy.open()
         for _ in range(4):
             await settle(pilot)
-        assert app.conversation is not None
-        assert [t["message"] for t in app.conversation.session.turns] == sent
+        assert app.jobs.conversation is not None
+        assert [t["message"] for t in app.jobs.conversation.session.turns] == sent
 
 
 # ------------------------------------------------------------------ 6. the situation editor
@@ -237,7 +237,7 @@ async def test_the_editor_keeps_facts_with_semicolons_and_edits_only_what_change
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
-        conversation = app.conversation
+        conversation = app.jobs.conversation
         assert conversation is not None
         conversation.situation.facts = {"age": "78", "household": "lives alone; with his dog"}
         await pilot.press("ctrl+r")
@@ -280,7 +280,7 @@ async def test_a_rebuild_that_raises_is_reported_and_the_app_stays_up(
     def cannot_run(*args: Any, **kwargs: Any) -> Any:
         raise FileNotFoundError("no python here")
 
-    monkeypatch.setattr("helpmate.tui.app.subprocess.run", cannot_run)
+    monkeypatch.setattr("helpmate.tui.jobs.subprocess.run", cannot_run)
     app = app_for(runtime, loader=no_index)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -303,13 +303,14 @@ async def test_the_record_detail_says_why_for_a_record_shown_only_in_a_group(run
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
-        conversation = app.conversation
+        conversation = app.jobs.conversation
         assert conversation is not None
         suggestion = conversation.current()
         shown = {h.record.id for h in suggestion.services + suggestion.community}
         grouped = {h.record.id for g in suggestion.groups for h in g.services + g.community}
         outside = next(r.id for r in runtime.index.records if r.id not in grouped)
-        app.pin(outside)  # pinned: in a group of the plan, not in the flat lists
+        name = runtime.index.by_id[outside].name
+        app.ask("Pinning", app.jobs.pin, outside, name)  # in a group of the plan, not the flat lists
         await settle(pilot)
         suggestion = conversation.current()
         grouped = {h.record.id for g in suggestion.groups for h in g.services + g.community}

@@ -1,5 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
-"""Snapshots of the terminal app's main states at 80x24 and 120x40 (SVG under __snapshots__).
+"""Snapshots of the terminal app's main states at 80x24 and 120x40 (SVG under __snapshots__):
+ready, one and two alerts pending or acknowledged, the plan, the record detail, the situation
+panel and its editor, the help.
 
 Deterministic: a scripted engine over a few fixed records (so the snapshots change only when the
 screen does, not when retrieval or the sample library improves), fixed session ids, no cursor
@@ -26,6 +28,7 @@ from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
 )
 
 ABUSE = "Her partner hit her last night; she is lonely and in debt."
+DIE = "She said she wants to die."
 LONELY = "He is lonely since his wife died and behind with debt."
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -36,22 +39,54 @@ def test_ready(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, in
     assert snap_compare(app_for(scripted), terminal_size=size, run_before=settle)
 
 
+ALERTS = {  # what is said, and whether ctrl+g is pressed after
+    "one": ([ABUSE], False),
+    "two": ([ABUSE, DIE], False),
+    "one-acknowledged": ([ABUSE], True),
+    "two-acknowledged": ([ABUSE, DIE], True),
+}
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_alert_and_plan(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("state", list(ALERTS))
+def test_alerts(snap_compare: Any, scripted: ScriptedRuntime, size: tuple[int, int], state: str) -> None:
+    """Pending alerts prominent (one line each, newest first, the routes below); acknowledged ones
+    on one line; the conversation and the plan keep their rows."""
+    said, acknowledge = ALERTS[state]
+
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await say(pilot, ABUSE)
+        for text in said:
+            await say(pilot, text)
+        if acknowledge:
+            await pilot.press("ctrl+g")
+            await settle(pilot)
 
     assert snap_compare(app_for(scripted), terminal_size=size, run_before=run_before)
 
 
-def test_two_alerts(snap_compare: Any, scripted: ScriptedRuntime) -> None:
-    """At 80x24 each alert has its line (newest first, with the count), the routes below."""
+def test_situation_shown_at_80x24(snap_compare: Any, scripted: ScriptedRuntime) -> None:
+    """f5 brings back the situation panel a narrow terminal starts without."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await say(pilot, LONELY)
+        await pilot.press("f5")
+        await pilot.pause()
+
+    assert snap_compare(app_for(scripted), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_situation_editor(snap_compare: Any, scripted: ScriptedRuntime) -> None:
+    """The editor opens on its needs; down and enter untick the second at once."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await say(pilot, ABUSE)
-        await say(pilot, "She said she wants to die.")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await pilot.pause()
 
     assert snap_compare(app_for(scripted), terminal_size=(80, 24), run_before=run_before)
 

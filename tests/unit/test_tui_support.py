@@ -20,9 +20,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpmate.assistant.engine import Engine, Situation, Turn
+from helpmate.assistant.plan import NeedGroup, offer
 from helpmate.assistant.runtime import Runtime
 from helpmate.assistant.sessions import Session, SessionStore
-from helpmate.assistant.plan import NeedGroup
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
@@ -51,7 +51,9 @@ def home(isolated: Path) -> Path:
     records no insight events: tests/unit/test_insight_app.py turns that on where it tests it)."""
     folder = isolated / "home"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text("[tui]\ncursor_blink = false\n[insight]\nrecord = false\n", encoding="utf-8")
+    (folder / "config.toml").write_text(
+        "[tui]\ncursor_blink = false\n[insight]\nrecord = false\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -81,7 +83,7 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not app.busy and (app.conversation is not None or app.problem is not None):
+        if not app.busy and (app.jobs.conversation is not None or app.problem is not None):
             return
     raise AssertionError("the app did not settle")
 
@@ -176,7 +178,18 @@ SCRIPTED_NEEDS = [
     Need(id="debt", label="Debt and arrears", description="-", examples=["-"]),
 ]
 SCRIPTED_RECORDS = [
-    _record("svc-refuge", "Northgate Refuge", "service", review_due="2026-01-01", last_reviewed="2025-01-01"),
+    _record(
+        "svc-refuge",
+        "Northgate Refuge",
+        "service",
+        review_due="2026-01-01",
+        last_reviewed="2025-01-01",
+        description=(
+            "Safe, confidential refuge accommodation for women and their children escaping domestic "
+            "abuse, with a key worker, help with benefits and housing, and support to move on into a "
+            "home of their own when they are ready."
+        ),
+    ),
     _record("svc-advice", "Northgate Money Advice", "service"),
     _record("svc-link", "Social Prescribing Link Workers", "service"),
     _record("com-shed", "Northgate Men's Shed", "community"),
@@ -239,7 +252,10 @@ class ScriptedSuggestion:
     area: str | None = "northgate"
 
     def why(self, hit: ScriptedHit) -> str:
-        return f"For {hit.tag or 'what was said'}: what {hit.record.name} offers, in one line."
+        """As the real engine words it: the need's label (or what was heard), then the offer,
+        cut to a line (``offer``)."""
+        labels = {n.id: n.label.lower() for n in SCRIPTED_NEEDS}
+        return f"For {labels.get(hit.tag or '', 'what you described')}: {offer(hit.record, 140)}"
 
 
 class ScriptedEngine:

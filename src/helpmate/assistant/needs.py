@@ -57,7 +57,9 @@ def calibrate(embedder: object, need_vectors: dict[str, np.ndarray]) -> float:
     scores = []
     for row, need in enumerate(owners):
         mine = np.sort(sims[row, owners == need])[-TOP_EXAMPLES:]
-        scores.append(float(mine.mean()) + SEARCH_WEIGHT * float(examples[row] @ need_vectors["search_vecs"][need]))
+        scores.append(
+            float(mine.mean()) + SEARCH_WEIGHT * float(examples[row] @ need_vectors["search_vecs"][need])
+        )
     return float(np.quantile(scores, CALIBRATION_QUANTILE))
 
 
@@ -150,7 +152,9 @@ class NeedDetector:
         ]
 
 
-def order_needs(needs: list[NeedScore], alert_needs: Collection[str], matters: Collection[str]) -> list[NeedScore]:
+def order_needs(
+    needs: list[NeedScore], alert_needs: Collection[str], matters: Collection[str]
+) -> list[NeedScore]:
     """Needs tied to a safeguarding alert first, then urgent needs (crisis, no food, no home:
     urgency 1 in the taxonomy), then what matters to the person, then the rest by urgency, then
     by how strongly the situation points at them."""

@@ -14,8 +14,8 @@ from helpmate.assistant.needs import NeedScore
 from helpmate.assistant.profile import Profile
 from helpmate.assistant.safeguarding import Alert
 from helpmate.index.search import Hit
-from helpmate.knowledge.records import Record
 from helpmate.knowledge.injection import flagged_fields
+from helpmate.knowledge.records import Record
 from helpmate.knowledge.text import one_line
 
 NOT_QUOTED = "(its description holds instructions, so it is not quoted: check the record)"

@@ -198,7 +198,12 @@ class Reading:
 
 def _moved(phrase: Phrase, offset: int) -> Phrase:
     return Phrase(
-        phrase.text, phrase.sentence + offset, phrase.tokens, phrase.signals, phrase.past_or_denied, phrase.in_use
+        phrase.text,
+        phrase.sentence + offset,
+        phrase.tokens,
+        phrase.signals,
+        phrase.past_or_denied,
+        phrase.in_use,
     )
 
 
@@ -251,7 +256,9 @@ class Reader:
         """The needs whose keywords these tokens use (of ``among``, when given)."""
         joined = " " + " ".join(tokens) + " "
         return frozenset(
-            nid for nid, words in self._keywords if (among is None or nid in among) and any(k in joined for k in words)
+            nid
+            for nid, words in self._keywords
+            if (among is None or nid in among) and any(k in joined for k in words)
         )
 
     def read(self, text: str) -> Reading:

@@ -62,7 +62,12 @@ def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_s
             f"the index was built with {index.manifest.get('embedder')}, but the embedder is {embedder.name}",
             hint="run 'helpmate kb index' again with the same HELPMATE_EMBEDDER",
         )
-    runtime = Runtime(settings, index, embedder, Suggester(index, embedder, Safeguarding.load(settings.knowledge), settings.knowledge))
+    runtime = Runtime(
+        settings,
+        index,
+        embedder,
+        Suggester(index, embedder, Safeguarding.load(settings.knowledge), settings.knowledge),
+    )
     if warn_stale and runtime.stale:
         print(
             "helpmate: note: the library changed since the index was built; run 'helpmate kb index'",

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from helpmate.assistant.needs import ALERT_EVIDENCE, MAX_NEEDS, NeedDetector, NeedScore, calibrate, order_needs
+from helpmate.assistant.needs import (
+    ALERT_EVIDENCE,
+    MAX_NEEDS,
+    NeedDetector,
+    NeedScore,
+    calibrate,
+    order_needs,
+)
 from helpmate.assistant.plan import Suggestion
 from helpmate.assistant.profile import Profile
 from helpmate.assistant.reading import Reader, Reading
@@ -22,8 +29,8 @@ from helpmate.assistant.retrieval import Person, Query, Retriever
 from helpmate.assistant.safeguarding import Alert, Safeguarding
 from helpmate.assistant.safeguarding.semantic import SemanticLayer
 from helpmate.index.embedders import Embedder
-from helpmate.index.semantic import load_classifier, training_settings
 from helpmate.index.search import FIT_FOR_REASON, Filters, Hit, Index
+from helpmate.index.semantic import load_classifier, training_settings
 
 MAX_TEXT = 4000
 """A long conversation keeps its latest part: the newest words count most."""
@@ -123,7 +130,13 @@ class Suggester:
         current = " ".join(p.text for p in kept) if phrases and len(kept) < len(phrases) else ""
         interests = profile.strengths[:6]
         matters = profile.what_matters[:4]
-        batch = [text or " ", *(p.text for p in phrases), *([current] if current else []), *interests, *matters]
+        batch = [
+            text or " ",
+            *(p.text for p in phrases),
+            *([current] if current else []),
+            *interests,
+            *matters,
+        ]
         vectors = self.embed(batch)
         n_text = len(phrases) + 1
         interest_vecs = vectors[n_text + bool(current) : n_text + bool(current) + len(interests)]
@@ -189,7 +202,9 @@ class Suggester:
         )
         results = self.retriever.rank(query, limit + 2 * len(needs))
         ordered = order_needs(needs, alert_needs, mattering)
-        suggestion = self._suggestion(reading, ordered, results, area, age, alerts, profile, limit, pinned, query)
+        suggestion = self._suggestion(
+            reading, ordered, results, area, age, alerts, profile, limit, pinned, query
+        )
         suggestion.alert_needs = alert_needs
         self._quote(suggestion, vectors)
         return suggestion

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpmate.cli.common import safe
 from helpmate.settings import Settings
 
 HELP = "Commands: /new  /sessions  /resume ID  /export [DIR]  /ack (acknowledge alerts)  /quit"
@@ -14,19 +15,20 @@ HELP = "Commands: /new  /sessions  /resume ID  /export [DIR]  /ack (acknowledge 
 
 def _show(token: str, streamed: list[str]) -> None:
     streamed.append(token)
-    print(token, end="", flush=True)
+    # A model's, a record's or a citizen's escape sequences never reach the terminal.
+    print(safe(token), end="", flush=True)
 
 
 def chat_loop(settings: Settings, area: str | None) -> None:
-    from helpmate.assistant.runtime import load_runtime
     from helpmate.assistant.export import export_markdown
     from helpmate.assistant.sessions import SessionStore
+    from helpmate.cli.common import open_runtime
     from helpmate.errors import HelpmateError
     from helpmate.insight.recorder import Recorder
     from helpmate.knowledge.library import atomic_write
 
     print("helpmate: loading the index and model...", flush=True)
-    runtime = load_runtime(settings)
+    runtime = open_runtime(settings, area)  # builds a missing index, refuses an unknown area
     store = SessionStore(settings.sessions_dir)
     session = store.new()
     session.situation.area = area or settings.area
@@ -54,18 +56,18 @@ def chat_loop(settings: Settings, area: str | None) -> None:
             continue
         if line == "/sessions":
             for item in store.list()[:20]:
-                print(f"  {item.id}  {len(item.turns)} turn(s)  {item.title}")
+                print(safe(f"  {item.id}  {len(item.turns)} turn(s)  {item.title}"))
             continue
         if line.startswith("/resume"):
             try:
                 session = store.load(line.split(maxsplit=1)[1].strip())
             except (IndexError, HelpmateError) as exc:
-                print(f"  {exc}" if isinstance(exc, HelpmateError) else "  usage: /resume SESSION-ID")
+                print(safe(f"  {exc}") if isinstance(exc, HelpmateError) else "  usage: /resume SESSION-ID")
                 continue
             engine = runtime.engine(session.situation)
-            print(f"(resumed {session.id}: {len(session.turns)} turn(s))")
+            print(safe(f"(resumed {session.id}: {len(session.turns)} turn(s))"))
             if session.turns:
-                print(session.turns[-1]["reply"])
+                print(safe(session.turns[-1]["reply"]))
             continue
         if line == "/ack":
             done = engine.acknowledge()
@@ -84,18 +86,22 @@ def chat_loop(settings: Settings, area: str | None) -> None:
             citizen = folder / f"{session.id}-citizen.md"
             atomic_write(worker, export_markdown(session, plan))
             atomic_write(citizen, export_markdown(session, plan, citizen=True))
-            print(f"  exported {worker}\n  and      {citizen}")
+            print(safe(f"  exported {worker}\n  and      {citizen}"))
             continue
         if not line:
             continue
         streamed: list[str] = []
-        turn = engine.turn(line, on_token=lambda token, out=streamed: _show(token, out))
+
+        def show(token: str, out: list[str] = streamed) -> None:
+            _show(token, out)
+
+        turn = engine.turn(line, on_token=show)
         store.record_turn(session, turn)
         if not turn.error:
             insight.observe(session, turn.suggestion)
         if streamed:
             print("\n---")  # the final, grounded reply follows what was streamed
-        print(turn.reply)
+        print(safe(turn.reply))
         if insight.problem and insight.problem != told:  # written in the background: told once
             told = insight.problem
-            print(f"  ({told})")
+            print(safe(f"  ({told})"))

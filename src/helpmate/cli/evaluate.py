@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from helpmate.cli.common import progress_bar
+from helpmate.cli.common import ensure_index, progress_bar
 from helpmate.errors import HelpmateError
 from helpmate.settings import Settings
 
@@ -41,7 +41,9 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
     from helpmate.evals.runner import run_cases
 
     pairs = [(path, case) for path in paths for case in load_cases(path)]
-    runtime = load_runtime(settings)
+    # A trainer expects the run to work: the index is built when missing, and brought up to date
+    # when the library changed since (figures over an old index would mislead).
+    runtime = load_runtime(settings, ensure_index(settings, rebuild_stale=True))
     _check_cases(pairs, runtime)
     cases = [case for _, case in pairs]
     with progress_bar("evaluating") as bar:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from helpmate.cli.common import console_err, progress_bar, settings_from_env
+from helpmate.cli.common import console_err, echo, progress_bar, safe_json, settings_from_env
 
 if TYPE_CHECKING:
     from helpmate.knowledge.library import Library
@@ -105,9 +105,9 @@ def insight(
             atomic_write(report / name, text)
         console_err(f"wrote {report / 'index.html'}, summary.md and metrics.json")
     if as_json:
-        typer.echo(json.dumps(doc, ensure_ascii=False))
+        echo(safe_json(doc))  # names from feeds carry no escape sequence to the terminal
     elif report is None:
-        typer.echo(text_tables(doc))
+        echo(text_tables(doc))
 
 
 @app.command("backfill")
@@ -128,7 +128,7 @@ def backfill_command() -> None:
             )
     finally:
         store.close()
-    typer.echo(
+    echo(
         f"{done.written} event(s) written from {done.sessions} session(s)"
         + (f"; {done.empty} empty" if done.empty else "")
         + (f"; {len(done.damaged)} damaged, skipped: {', '.join(done.damaged[:5])}" if done.damaged else "")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from helpmate.cli.common import console_err, progress_bar, settings_from_env
+from helpmate.cli.common import console_err, echo, progress_bar, safe, safe_json, settings_from_env
 from helpmate.cli.notices import notice
 
 app = typer.Typer(
@@ -37,29 +36,39 @@ def import_(
     path: Annotated[Path, typer.Argument(help="The feed: an ORUK JSON file, or an HSDS folder or zip.")],
     fmt: Annotated[str, typer.Option("--format", help="oruk or hsds.")] = "oruk",
     area: Annotated[str, typer.Option(help="Area slug the records serve, e.g. bristol.")] = ...,  # type: ignore[assignment]
+    source: Annotated[
+        str | None,
+        typer.Option(help="Name of the feed (default: the feed's own, or its file name without dates)."),
+    ] = None,
 ) -> None:
-    """Import an Open Referral feed into the library (atomic; importing again changes nothing)."""
+    """Import an Open Referral feed into the library: a new export of the same feed (by area and
+    source) updates its records in place; atomic; importing again changes nothing."""
     from helpmate.knowledge.importers import import_feed
     from helpmate.knowledge.library import relative
 
     settings = settings_from_env()
-    report = import_feed(settings.knowledge, path, fmt, area)
+    report = import_feed(settings.knowledge, path, fmt, area, source)
     where = relative(report.target, settings.knowledge)
-    typer.echo(
-        f"imported {report.imported} records into {where}: {report.added} added, {report.updated} updated, "
-        f"{report.removed} removed, {report.unchanged} unchanged" + ("" if report.changed else " (no change)")
+    for warning in report.warnings:
+        console_err(f"helpmate: warning: {warning}")
+    echo(
+        f"imported {report.imported} records of feed '{report.source}' into {where}: {report.added} added, "
+        f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged"
+        + ("" if report.changed else " (no change)")
     )
-    typer.echo("tracks: " + ", ".join(f"{k} {v}" for k, v in sorted(report.tracks.items())))
+    if report.moved_from is not None:
+        echo(f"(the feed's file was {relative(report.moved_from, settings.knowledge)})")
+    echo("tracks: " + ", ".join(f"{k} {v}" for k, v in sorted(report.tracks.items())))
     for rid, name, dropped in report.duplicates:
-        typer.echo(
+        echo(
             f"duplicate id {rid}: kept '{name}', dropped {dropped} other cop{'y' if dropped == 1 else 'ies'}"
         )
     if report.skipped:
-        typer.echo(f"skipped {len(report.skipped)} record(s):")
+        echo(f"skipped {len(report.skipped)} record(s):")
         for where_, why in report.skipped:
-            typer.echo(f"  {where_}: {why}")
+            echo(f"  {where_}: {why}")
     if report.changed:
-        typer.echo("next: run 'helpmate kb index' to update the index")
+        echo("next: run 'helpmate kb index' to update the index")
 
 
 @app.command("index")
@@ -98,16 +107,17 @@ def search(
     track: Annotated[str | None, typer.Option(help="service or community.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, max=100)] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Also list each hit's record id.")] = False,
 ) -> None:
     """Raw hybrid hits for a query (dense and keyword fused, no need expansion)."""
-    from helpmate.assistant.runtime import load_runtime
+    from helpmate.cli.common import open_runtime
     from helpmate.index.search import Filters
     from helpmate.index.text import tokenize
-    from helpmate.knowledge.text import one_line
 
     if track not in (None, "service", "community"):
         raise typer.BadParameter("use service or community", param_hint="--track")
-    runtime = load_runtime(settings_from_env())
+    settings = settings_from_env()
+    runtime = open_runtime(settings, area, check_default=False)
     vector = runtime.embedder.embed([query])[0]
     rows = []
     for tr in [track] if track else ["service", "community"]:
@@ -118,30 +128,51 @@ def search(
     rows.sort(key=lambda row: -row[0])
     rows = rows[:limit]
     if as_json:
-        typer.echo(
-            json.dumps([{"id": r.id, "name": r.name, "track": t, "score": round(s, 4)} for s, t, r in rows])
-        )
+        echo(safe_json([{"id": r.id, "name": r.name, "track": t, "score": round(s, 4)} for s, t, r in rows]))
         return
+    print_hits(rows, ids=ids)
+
+
+def print_hits(rows: list[tuple[float, str, Any]], *, ids: bool) -> None:
+    """Names and what each record says, readable at 80 columns; ids only with --ids."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from helpmate.knowledge.text import one_line
+
+    console = Console(highlight=False)
+    table = Table(expand=True)
+    table.add_column("score", width=6, no_wrap=True)
+    table.add_column("track", width=9, no_wrap=True)
+    table.add_column("name", ratio=2, overflow="fold")
+    table.add_column("what it says", ratio=3)
     for score, tr, record in rows:
-        typer.echo(f"{score:.4f}  {tr:<9}  {record.id}  {record.name}  {one_line(record.description, 70)}")
+        table.add_row(
+            f"{score:.3f}", tr, escape(safe(record.name)), escape(safe(one_line(record.description, 90)))
+        )
+    console.print(table)
+    if ids:
+        for _, _, record in rows:
+            console.print(f"  {escape(safe(record.id))}  {escape(safe(record.name))}", soft_wrap=True)
 
 
 @app.command("validate")
-def validate(strict: Annotated[bool, typer.Option(help="Treat warnings as problems.")] = False) -> None:
-    """Check the library: schema, duplicate ids, unknown needs (errors); overdue reviews, odd contacts (warnings).
+def validate(
+    strict: Annotated[bool, typer.Option(help="Treat warnings as problems.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every problem, one a line.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Every problem as JSON.")] = False,
+) -> None:
+    """Check every library file: safeguarding routes, needs, areas, overrides, records.
 
-    Exit 0 clean (warnings allowed unless --strict), 1 problems found, 2 cannot run.
+    Problems are grouped by kind, most serious first (errors, then safety warnings such as
+    prompt injections, then the rest). Exit 0 clean (warnings allowed unless --strict),
+    1 problems found, 2 cannot run.
     """
-    from helpmate.knowledge.library import validate_library
+    from helpmate.cli.validate import report_problems
 
     settings = settings_from_env()
-    problems = validate_library(settings.knowledge)
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
-    for problem in problems:
-        typer.echo(str(problem))
-    typer.echo(f"{len(errors)} error(s), {len(warnings)} warning(s) in {settings.knowledge}")
-    if errors or (strict and warnings):
+    if not report_problems(settings.knowledge, verbose=verbose, as_json=as_json, strict=strict):
         raise typer.Exit(1)
 
 
@@ -156,20 +187,17 @@ def stale(
     library = load_library(settings_from_env().knowledge)
     horizon = dt.date.today() + dt.timedelta(days=days)
     due = sorted(
-        (r for r in library.records if r.review_due and r.review_due <= horizon), key=lambda r: r.review_due
+        (r for r in library.records if r.review_due and r.review_due <= horizon),
+        key=lambda r: r.review_due or horizon,
     )
     for record in due:
-        typer.echo(
-            f"{record.review_due}  {record.id}  {record.name}  ({record.organisation or 'no organisation'})"
-        )
-    typer.echo(f"{len(due)} of {len(library.records)} records due for review by {horizon}")
+        echo(f"{record.review_due}  {record.id}  {record.name}  ({record.organisation or 'no organisation'})")
+    echo(f"{len(due)} of {len(library.records)} records due for review by {horizon}")
     expired = [n for n in load_notices(library.root).values() if not n.current()]
     for item in sorted(expired, key=lambda n: n.until or dt.date.min):
-        typer.echo(
-            f"{item.until}  {item.record}  notice expired: {item.text} (kb notice --clear {item.record})"
-        )
+        echo(f"{item.until}  {item.record}  notice expired: {item.text} (kb notice --clear {item.record})")
     if expired:
-        typer.echo(f"{len(expired)} expired notice(s): clear or renew them")
+        echo(f"{len(expired)} expired notice(s): clear or renew them")
 
 
 @app.command("show")
@@ -184,6 +212,6 @@ def show(record_id: Annotated[str, typer.Argument(help="Record id.")]) -> None:
         raise HelpmateError(
             f"no record with id '{record_id}'", hint="try 'helpmate kb search WORDS'", exit_code=1
         )
-    typer.echo(f"# {relative(library.record_files[record.id], library.root)}")
-    typer.echo(dump_records([record]).split("records:\n", 1)[1])
+    echo(f"# {relative(library.record_files[record.id], library.root)}")
+    echo(dump_records([record]).split("records:\n", 1)[1])
     console_err("")

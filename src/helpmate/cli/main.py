@@ -61,11 +61,12 @@ def suggest(
         bool, typer.Option("--jsonl", help='Read {"text", "area"} JSON lines on stdin.')
     ] = False,
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, max=50, help="Suggestions per track.")] = 5,
+    ids: Annotated[bool, typer.Option("--ids", help="Also list each suggestion's record id.")] = False,
 ) -> None:
     """Suggest standard services and community resources for a situation."""
     from helpmate.cli.suggest import run_suggest
 
-    run_suggest(settings_from_env(), text, area=area, as_json=as_json, jsonl=jsonl, limit=limit)
+    run_suggest(settings_from_env(), text, area=area, as_json=as_json, jsonl=jsonl, limit=limit, ids=ids)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from helpmate.cli.common import settings_from_env
+from helpmate.cli.common import echo, settings_from_env
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -42,13 +42,13 @@ def notice(
         for item in sorted(notices.values(), key=lambda n: n.record):
             state = "current" if item.current(today) else "EXPIRED"
             who = f" by {item.by}" if item.by else ""
-            typer.echo(f"{item.record}  {state}  {item.line()}  (set {item.set}{who})")
-        typer.echo(f"{len(notices)} notice(s) in {root / 'notices.yaml'}")
+            echo(f"{item.record}  {state}  {item.line()}  (set {item.set}{who})")
+        echo(f"{len(notices)} notice(s) in {root / 'notices.yaml'}")
         return
     if clear is not None:
         if not clear_notice(root, clear):
             raise HelpmateError(f"record '{clear}' has no notice", hint="see 'helpmate kb notice --list'")
-        typer.echo(f"cleared the notice on {clear}")
+        echo(f"cleared the notice on {clear}")
         return
     if not record_id or not text:
         raise typer.BadParameter('give a record id and the notice: kb notice ID "Closed until 6 January"')
@@ -60,4 +60,4 @@ def notice(
             f"no record with id '{record_id}' in {root}", hint="try 'helpmate kb search WORDS'", exit_code=1
         )
     made = set_notice(root, record_id, text, kind=kind, until=_parse_date(until), by=by)
-    typer.echo(f"notice on {record_id}: {made.line()}")
+    echo(f"notice on {record_id}: {made.line()}")

@@ -266,16 +266,17 @@ def _write_need_vectors(
     keywords = [(i, k) for i, need in enumerate(needs) for k in need.keywords]
     keyword_vecs = embedder.embed([k for _, k in keywords])
     example_need = np.array([i for i, _ in examples], dtype=np.int32)
-    semantic = semantic_arrays(embedder, needs, bank, example_vecs, example_need) if bank else {}
-    np.savez(
-        target / "needs.npz",
+    reads_meaning = getattr(embedder, "reads_meaning", True)
+    semantic = semantic_arrays(embedder, needs, bank, example_vecs, example_need) if bank and reads_meaning else {}
+    arrays: dict[str, Any] = {
         **semantic,
-        example_vecs=example_vecs,
-        example_need=np.array([i for i, _ in examples], dtype=np.int32),
-        search_vecs=search_vecs,
-        keyword_vecs=keyword_vecs,
-        keyword_need=np.array([i for i, _ in keywords], dtype=np.int32),
-    )
+        "example_vecs": example_vecs,
+        "example_need": example_need,
+        "search_vecs": search_vecs,
+        "keyword_vecs": keyword_vecs,
+        "keyword_need": np.array([i for i, _ in keywords], dtype=np.int32),
+    }
+    np.savez(target / "needs.npz", **arrays)
 
 
 def _collect_garbage(index_dir: Path, store: VectorStore, keep: tuple[str, str]) -> None:

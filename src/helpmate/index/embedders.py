@@ -23,6 +23,9 @@ class Embedder(Protocol):
     dim: int
     need_threshold: float | None
     """The model's own calibration of need detection (None: read off the taxonomy's examples)."""
+    reads_meaning: bool
+    """Whether nearness means nearness in meaning (a sentence model) rather than shared words: the
+    semantic safeguarding layer is trained only for an embedder that reads meaning."""
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
@@ -36,7 +39,8 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2"
     dim = DIMENSIONS
-    need_threshold = 0.45
+    need_threshold: float | None = 0.45
+    reads_meaning = True
     """Chosen on the ORUK development set (need F1 0.48 -> 0.60)."""
 
     def __init__(self, batch_size: int = 4) -> None:
@@ -84,8 +88,11 @@ class HashingEmbedder:
 
     name = "hashing-384"
     dim = DIMENSIONS
-    need_threshold = 0.12
+    need_threshold: float | None = 0.12
     """Lexical overlap scores far lower than a sentence model's."""
+    reads_meaning = False
+    """Shared words only: a safeguarding classifier on hashed words would raise alerts for
+    ordinary sentences that share a word with a risk, so with this embedder only the rules run."""
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)

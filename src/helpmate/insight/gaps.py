@@ -68,8 +68,8 @@ def asset_gaps(
     named = record_places(library)
     fits: dict[tuple[str, str, str], list[Record]] = {}
     for record in library.records:
-        for need in record.all_needs():
-            fits.setdefault((record.track, need, "*"), []).append(record)
+        for need_id in record.all_needs():
+            fits.setdefault((record.track, need_id, "*"), []).append(record)
     rows = []
     for place in places_of(library, area):
         for track in TRACKS:

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import pickle
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,8 +29,6 @@ import yaml
 from pydantic import ValidationError
 
 from helpmate.errors import HelpmateError
-from helpmate.knowledge.eligibility import text_disagrees
-from helpmate.knowledge.injection import flagged_fields
 from helpmate.knowledge.records import Area, Need, Record
 
 try:  # the C loader is about ten times faster on a large imported feed
@@ -49,9 +46,45 @@ class Problem:
     severity: Severity
     where: str
     message: str
+    kind: str = ""
+    """What sort of problem (a key of ``KINDS``), so ``kb validate`` can group 800 of them."""
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.where}: {self.message}"
+
+    @property
+    def group(self) -> str:
+        """The kind, read from the message where the check that made it gave none."""
+        if self.kind:
+            return self.kind
+        text = self.message.lower()
+        if "injection" in text or "instructions to the assistant" in text:
+            return "injection"
+        return "other"
+
+    @property
+    def rank(self) -> int:
+        """Problems first: errors (safeguarding routes first), then safety warnings, then the rest."""
+        safety = KINDS.get(self.group, ("", False))[1]
+        if self.severity == "error":
+            return 0 if self.group == "safeguarding" else 1
+        return 2 if safety else 3
+
+
+# kind -> (what it is, in a heading; whether it bears on a citizen's safety)
+KINDS: dict[str, tuple[str, bool]] = {
+    "safeguarding": ("safeguarding routes (safeguarding.yaml)", True),
+    "injection": ("record text that gives instructions to the assistant (a prompt injection?)", True),
+    "file": ("library files that cannot be read", False),
+    "schema": ("entries that do not fit the schema", False),
+    "duplicate-id": ("duplicate record ids", False),
+    "unknown-need": ("unknown need tags", False),
+    "overrides": ("overrides.yaml", False),
+    "contact": ("contact details that look wrong", False),
+    "eligibility": ("eligibility fields the record's own text disagrees with", False),
+    "review-overdue": ("reviews overdue", False),
+    "other": ("other", False),
+}
 
 
 @dataclass
@@ -168,7 +201,7 @@ def _load_typed(path: Path, key: str, model: Any, problems: list[Problem] | None
         except ValidationError as exc:
             ident = item.get("id") or item.get("slug") if isinstance(item, dict) else None
             where = f"{path}: {key} item {i}" + (f" ({ident})" if ident else "")
-            _report(problems, Problem("error", where, describe_validation_error(exc)))
+            _report(problems, Problem("error", where, describe_validation_error(exc), "schema"))
     return out
 
 
@@ -183,9 +216,14 @@ def load_overrides(root: Path) -> Overrides:
     if not path.exists():
         return Overrides()
     data = read_yaml(path) or {}
-    tracks = data.get("track", {}) if isinstance(data, dict) else {}
-    if not isinstance(tracks, dict):
-        raise HelpmateError(f"{path}: 'track' must be a mapping with 'records' and 'organisations'")
+    shape = "'track' must be a mapping with 'records' and 'organisations' mappings under it"
+    if not isinstance(data, dict):
+        raise HelpmateError(f"{path}: expected a mapping with 'track' at the top", hint=shape)
+    tracks = data.get("track") or {}
+    if not isinstance(tracks, dict) or not all(
+        isinstance(tracks.get(k) or {}, dict) for k in ("records", "organisations")
+    ):
+        raise HelpmateError(f"{path}: {shape}", hint="see docs/importing.md")
     records = {str(k): str(v) for k, v in (tracks.get("records") or {}).items()}
     orgs = {str(k).strip().lower(): str(v) for k, v in (tracks.get("organisations") or {}).items()}
     for name, value in [*records.items(), *orgs.items()]:
@@ -248,10 +286,14 @@ def load_library(root: Path, *, collect: bool = False, cache_dir: Path | None = 
         raise HelpmateError(
             f"{needs_path}: the needs taxonomy is missing", hint="run 'helpmate kb init' to add it"
         )
-    needs = with_shipped_kinds(_load_typed(needs_path, "needs", Need, problems))
+    needs = _collecting(
+        problems, [], lambda: with_shipped_kinds(_load_typed(needs_path, "needs", Need, problems)), root
+    )
     areas_path = root / "areas.yaml"
-    areas = _load_typed(areas_path, "areas", Area, problems) if areas_path.exists() else []
-    overrides = load_overrides(root)
+    areas: list[Area] = []
+    if areas_path.exists():
+        areas = _collecting(problems, [], lambda: _load_typed(areas_path, "areas", Area, problems), root)
+    overrides = _collecting(problems, Overrides(), lambda: load_overrides(root), root, "overrides")
 
     records: list[Record] = []
     record_files: dict[str, Path] = {}
@@ -261,7 +303,7 @@ def load_library(root: Path, *, collect: bool = False, cache_dir: Path | None = 
         except HelpmateError as exc:
             if problems is None:
                 raise
-            problems.append(Problem("error", relative(path, root), exc.message.split(": ", 1)[-1]))
+            problems.append(Problem("error", relative(path, root), exc.message.split(": ", 1)[-1], "file"))
             continue
         for record in loaded:
             if record.id in record_files:
@@ -271,6 +313,7 @@ def load_library(root: Path, *, collect: bool = False, cache_dir: Path | None = 
                         "error",
                         f"{path}: record {record.id}",
                         f"duplicate id, also in {relative(record_files[record.id], root)}",
+                        "duplicate-id",
                     ),
                 )
                 continue
@@ -309,6 +352,19 @@ def _shipped_needs() -> list[Need]:
 
         _SHIPPED.extend(_load_typed(data.path("library", "needs.yaml"), "needs", Need, None))
     return _SHIPPED
+
+
+def _collecting(problems: list[Problem] | None, empty: Any, read: Any, root: Path, kind: str = "file") -> Any:
+    """``read()``; when problems are collected, a file that cannot be read at all becomes one
+    problem (with its file and line) and ``empty`` stands in, so the other files are still checked."""
+    if problems is None:
+        return read()
+    try:
+        return read()
+    except HelpmateError as exc:
+        where, _, message = exc.message.partition(": ")
+        problems.append(Problem("error", relative(Path(where), root), message or where, kind))
+        return empty
 
 
 def apply_overrides(record: Record, overrides: Overrides) -> Record:
@@ -369,68 +425,28 @@ def atomic_write(path: Path, text: str) -> None:
 
 # --------------------------------------------------------------------------- validation
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.I)
-_US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 
+def validate_library(
+    root: Path, today: dt.date | None = None, categories: Iterable[str] = ()
+) -> list[Problem]:
+    """Every problem in a library, most serious first (``Problem.rank``): the safeguarding routes,
+    then every other file helpmate reads (needs, areas, overrides, notices, records) and each record's
+    needs, eligibility, reviews, contacts and injected instructions (``libcheck.record_problems``).
+    ``categories`` are the alert categories the engine raises."""
+    from helpmate.knowledge.libcheck import (
+        notices_problems,
+        record_problems,
+        safeguarding_problems,
+        taxonomy_problems,
+    )
 
-def contact_problems(record: Record) -> list[str]:
-    """Contact details that cannot be right (warnings: a person should look)."""
-    found = []
-    phone = record.contact.phone
-    if phone:
-        digits = re.sub(r"\D", "", phone.split("ext")[0].split("x")[0])
-        if not 3 <= len(digits) <= 15 or re.search(r"[A-Za-z]{3,}", phone.replace("ext", "")):
-            found.append(f"phone '{phone}' does not look like a phone number")
-    if record.contact.email and not _EMAIL.match(record.contact.email):
-        found.append(f"email '{record.contact.email}' is not an email address")
-    url = record.contact.url
-    if url and (not url.startswith(("http://", "https://")) or " " in url or "." not in url):
-        found.append(f"url '{url}' is not a web address (it should start with https://)")
-    if record.postcode and not (_POSTCODE.match(record.postcode) or _US_ZIP.match(record.postcode)):
-        found.append(f"postcode '{record.postcode}' is not a postcode")
-    ages = record.eligibility
-    if ages.min_age is not None and ages.max_age is not None and ages.min_age > ages.max_age:
-        found.append(f"eligibility ages {ages.min_age}-{ages.max_age} are the wrong way round")
-    return found
-
-
-def validate_library(root: Path, today: dt.date | None = None) -> list[Problem]:
-    """Every problem in a library: errors (schema, duplicates, unknown needs) and warnings."""
     today = today or dt.date.today()
     library = load_library(root, collect=True)
-    problems = list(library.problems)
-    known = library.need_ids
+    problems = safeguarding_problems(root, library.area_slugs, tuple(categories))
+    problems += list(library.problems) + taxonomy_problems(library.needs, library.areas)
+    problems += notices_problems(root, {record.id for record in library.records})
     for record in library.records:
         where = f"{relative(library.record_files[record.id], root)}: record {record.id}"
-        unknown = [n for n in record.all_needs() if n not in known]
-        if unknown:
-            problems.append(
-                Problem("error", where, f"unknown need tags {unknown}; see needs.yaml for the ids")
-            )
-        unknown = [n for n in record.eligibility.only_for if n not in known]
-        if unknown:
-            problems.append(
-                Problem(
-                    "error", where, f"eligibility only_for has unknown need ids {unknown}; see needs.yaml"
-                )
-            )
-        for message in text_disagrees(record):
-            problems.append(Problem("warning", where, message))
-        if record.review_due and record.review_due < today:
-            problems.append(Problem("warning", where, f"review overdue since {record.review_due}"))
-        for message in contact_problems(record):
-            problems.append(Problem("warning", where, message))
-        flagged = flagged_fields(record)
-        if flagged:
-            fields = ", ".join(flagged)
-            problems.append(
-                Problem(
-                    "warning",
-                    where,
-                    f"{fields} {'gives' if len(flagged) == 1 else 'give'} instructions to the assistant "
-                    "(a prompt injection?): that text is never quoted in a reason nor sent to a "
-                    "language model; edit it",
-                )
-            )
-    return problems
+        problems += record_problems(record, where, library.need_ids if library.needs else None, today)
+    order = list(KINDS)
+    return sorted(problems, key=lambda p: (p.rank, order.index(p.group) if p.group in order else len(order)))

@@ -1,28 +1,37 @@
-"""The one object the app's workers call: a session, its engine, and what the screen needs from them.
+"""The one object the engine worker calls: a session, its engine, and what the screen needs from them.
 
-Widgets never touch the engine; the app runs these methods in thread workers and shows what
-they return. Every change (a turn, an edit, a pin, a dismissal, an acknowledgement) is saved in
-the session file before the method returns.
+Only the engine worker (``jobs.Jobs``) touches a ``Conversation``; the UI thread gets plain data
+back (``View``, ``SituationView``, ``AlertView``, ``SessionRow``), so nothing on the screen reads
+engine state that a job may be changing. Every change (a turn, an edit, a pin, a dismissal, an
+acknowledgement, new settings) is saved in the session file before the method returns.
 
 Every call goes to the engine itself (no state is kept here beside the engine's situation), so a
 change to the engine's interface fails the tests rather than leaving the worker's edits in memory.
+
+Alerts: the engine gives them as dicts today. This module is the only place in the app that reads
+one (``AlertView.of``, ``alert_order``, ``alert_views``); when the engine gives alerts a type,
+these three change and nothing else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from helpmate.assistant.engine import Engine, Situation, Turn
-    from helpmate.assistant.runtime import Runtime
-    from helpmate.assistant.sessions import Session, SessionStore
     from helpmate.assistant.plan import NeedGroup as Group
     from helpmate.assistant.plan import Suggestion
+    from helpmate.assistant.runtime import Runtime
     from helpmate.assistant.safeguarding import Alert
+    from helpmate.assistant.sessions import Session, SessionStore
     from helpmate.knowledge.records import Record
+    from helpmate.settings import Settings
 
 
 class Hit(Protocol):
@@ -33,27 +42,28 @@ class Hit(Protocol):
     tag: str | None
 
 
-@dataclass
-class SituationView:
-    """What the situation panel shows (plain data, so the widget needs no engine types)."""
+# ---------------------------------------------------------------------------------- alerts
 
-    needs: list[tuple[str, str]]  # (need id, label)
-    excluded: list[str]
-    what_matters: list[str]
-    strengths: list[str]
-    facts: dict[str, str]
-    questions: list[str]
-    area: str | None
+CATEGORY_LABELS = {
+    "immediate-danger": "immediate danger",
+    "suicide-self-harm": "suicide or self-harm",
+    "domestic-abuse": "domestic abuse",
+    "child-at-risk": "a child at risk",
+    "adult-at-risk": "an adult at risk",
+}
+"""What a worker reads for each safeguarding category (the README's words), until the engine's
+typed alerts carry their own label."""
 
 
 @dataclass(frozen=True)
 class AlertView:
-    """One pending safeguarding alert as the banner shows it (plain data: the widgets import no
-    engine type). ``key`` is the engine's ``alert_key``: what acknowledging it records."""
+    """One safeguarding alert as the banner shows it (plain data: the widgets import no engine
+    type). ``key`` is the engine's ``alert_key``: what acknowledging it records."""
 
     key: str
     level: str
-    category: str
+    label: str
+    """The category's label ("suicide or self-harm"), never its slug."""
     evidence: str
     urgent: str = ""
     """The route's first words for immediate danger (call 999 ...), if it has them."""
@@ -72,8 +82,104 @@ class AlertView:
         )
 
 
+_ALERT_IN_TEXT = re.compile(r"(SAFEGUARDING [A-Z]+: )([a-z]+(?:-[a-z]+)+)")
+_CITATION = re.compile(r"(\s*)\[([A-Za-z0-9][A-Za-z0-9_.:-]*)\]")
+
+
+def readable(reply: str, record: Callable[[str], Record | None]) -> str:
+    """A reply as a worker reads it: an alert's category by its label, and a record cited by id
+    (``Name [id]``, from the default reply or a model) by its name only. The engine writes ids for
+    the line chat and the grounding check; ids on the app's screen belong in a record's detail."""
+
+    def name(match: re.Match[str]) -> str:
+        found = record(match.group(2))
+        if found is None:
+            return match.group(0)
+        before = reply[: match.start()]
+        return "" if before.endswith(found.name) else match.group(1) + found.name
+
+    def label(match: re.Match[str]) -> str:
+        return match.group(1) + CATEGORY_LABELS.get(match.group(2), match.group(2))
+
+    return _CITATION.sub(name, _ALERT_IN_TEXT.sub(label, reply))
+
+
+def alert_views(situation: Situation, *, acknowledged: bool) -> list[AlertView]:
+    """The situation's alerts (pending or acknowledged) in the one order used everywhere."""
+    from helpmate.assistant.safeguarding import ordered
+
+    return [
+        AlertView.of(alert)
+        for alert in ordered(situation.alerts)
+        if situation.is_acknowledged(alert) == acknowledged
+    ]
+
+
+# ---------------------------------------------------------------------------------- plain data
+
+
+@dataclass
+class SituationView:
+    """What the situation panel shows (plain data, so the widget needs no engine types)."""
+
+    needs: list[tuple[str, str]]  # (need id, label)
+    excluded: list[str]  # the labels of the needs the worker took out
+    what_matters: list[str]
+    strengths: list[str]
+    facts: dict[str, str]
+    questions: list[str]
+    area: str | None  # the area's name
+
+
+@dataclass
+class SessionRow:
+    """A saved session as the list shows it: when it started and how it began, not its id."""
+
+    id: str
+    started: str
+    turns: int
+    title: str
+    alerts: int
+
+
+@dataclass
+class View:
+    """Everything the main screen shows after an engine call, computed in the engine worker."""
+
+    groups: list[Group]
+    why: dict[str, str]
+    """A reason per record, as the plan shows it (one line)."""
+    reasons: dict[str, str]
+    """A reason per record for its detail: what was heard or the need, never cut short."""
+    records: dict[str, Record]
+    """Every record on the plan, so the detail, dismiss and copy need no engine call."""
+    pinned: set[str]
+    situation: SituationView
+    alerts: list[AlertView]
+    """Pending: shown in full until acknowledged."""
+    acknowledged: list[AlertView] = field(default_factory=list)
+    """Shown collapsed, on one line."""
+    started: str = ""
+    """When the session started, for the title bar."""
+    area: str = ""
+    """The area's name, or "any area"."""
+    area_slug: str | None = None
+    """The area's slug, for the Insight screen's report (None: any area)."""
+    insight_problem: str = ""
+    """Why the last insight event was not recorded, in one line (empty while all is well)."""
+
+
 def today() -> dt.date:
     return dt.date.today()
+
+
+def started(session: Session) -> str:
+    """A session's start as a person reads it ("1 Jan 2026, 09:00"), from its saved time."""
+    try:
+        when = dt.datetime.fromisoformat(session.created)
+    except ValueError:
+        return session.created
+    return f"{when.day} {when:%b %Y, %H:%M}"
 
 
 def overdue(record: Record, on: dt.date | None = None) -> bool:
@@ -99,8 +205,22 @@ def contact_text(record: Record) -> str:
     return "\n".join(parts)
 
 
+def detail_reason(why: str, record: Record) -> str:
+    """The plan's reason without its cut-down copy of the description (the detail shows the whole
+    description below it): what was heard, or the need, in full."""
+    from helpmate.assistant.plan import offer
+
+    short = offer(record, 140)
+    if short and why.endswith(short) and len(why) > len(short):
+        return why[: -len(short)].rstrip(" :") + "."
+    return why
+
+
+# ---------------------------------------------------------------------------------- the conversation
+
+
 class Conversation:
-    """A session over a loaded runtime. Not thread-safe: the app runs one engine call at a time."""
+    """A session over a loaded runtime. Not thread-safe: only the engine worker calls it."""
 
     def __init__(
         self,
@@ -129,11 +249,6 @@ class Conversation:
         self.suggestion = None
         return self.engine
 
-    def warm_up(self) -> None:
-        """Load the embedding model now (it loads on first use: about 5 s with torch on two cores),
-        so "Ready" means ready and the first message is answered as fast as the next."""
-        self.runtime.warm_up()
-
     def new_session(self) -> Session:
         self.session = self.store.new()
         self._start(self.session)
@@ -145,12 +260,27 @@ class Conversation:
         self._start(session)
         return session
 
-    def sessions(self) -> list[Session]:
-        return self.store.list()
+    def session_rows(self, limit: int = 50) -> list[SessionRow]:
+        return [
+            SessionRow(s.id, started(s), len(s.turns), s.title, len(s.situation.alerts))
+            for s in self.store.list()[:limit]
+        ]
 
-    def reload_engine(self) -> None:
-        """A new engine over the same situation (after the language-model settings changed)."""
+    def apply_settings(self, settings: Settings) -> bool:
+        """New settings from the settings screen: the area for this session, and a new engine over
+        the same situation when the language model changed. True when it did."""
+        old = self.runtime.settings.llm
+        self.runtime.settings = settings
+        if settings.area and self.situation.area != settings.area:
+            self.situation.area = settings.area
+            self.suggestion = None
+        llm = settings.llm
+        if (llm.provider, llm.model, llm.redact) == (old.provider, old.model, old.redact):
+            self.store.save(self.session)
+            return False
         self.engine = self.runtime.engine(self.session.situation)
+        self.store.save(self.session)
+        return True
 
     # ------------------------------------------------------------------ turns
 
@@ -168,6 +298,9 @@ class Conversation:
             self.insight.observe(self.session, turn.suggestion)
         return turn
 
+    def readable(self, reply: str) -> str:
+        return readable(reply, self.engine.record)
+
     def plan(self) -> Suggestion:
         self.suggestion = self.engine.plan()
         return self.suggestion
@@ -175,23 +308,49 @@ class Conversation:
     def current(self) -> Suggestion:
         return self.suggestion if self.suggestion is not None else self.plan()
 
-    # ------------------------------------------------------------------ the situation
+    # ------------------------------------------------------------------ what the screen shows
 
     @property
     def situation(self) -> Situation:
         return self.engine.situation
 
+    def area_name(self) -> str:
+        slug = self.situation.area
+        names = {a.slug: a.name for a in self.runtime.index.areas}
+        return names.get(slug, slug) if slug else "any area"
+
     def situation_view(self) -> SituationView:
         suggestion = self.current()
         situation = self.situation
+        labels = dict(self.all_needs())
         return SituationView(
             needs=[(n.need.id, n.need.label) for n in suggestion.needs],
-            excluded=list(situation.excluded_needs),
+            excluded=[labels.get(need_id, need_id) for need_id in situation.excluded_needs],
             what_matters=list(situation.what_matters),
             strengths=list(situation.strengths),
             facts=dict(situation.facts),
             questions=list(suggestion.questions),
-            area=situation.area,
+            area=self.area_name() if situation.area else None,
+        )
+
+    def view(self) -> View:
+        suggestion = self.current()
+        groups = [g for g in suggestion.groups if g.services or g.community]
+        hits = [hit for group in groups for hit in group.services + group.community]
+        why = {hit.record.id: suggestion.why(hit) for hit in hits}
+        return View(
+            groups=groups,
+            why=why,
+            reasons={hit.record.id: detail_reason(why[hit.record.id], hit.record) for hit in hits},
+            records={hit.record.id: hit.record for hit in hits},
+            pinned=set(self.situation.pinned),
+            situation=self.situation_view(),
+            alerts=self.pending_alerts(),
+            acknowledged=alert_views(self.situation, acknowledged=True),
+            started=started(self.session),
+            area=self.area_name(),
+            area_slug=self.situation.area,
+            insight_problem=self.insight.problem,
         )
 
     def all_needs(self) -> list[tuple[str, str]]:
@@ -206,17 +365,15 @@ class Conversation:
     # ------------------------------------------------------------------ alerts
 
     def pending_alerts(self) -> list[AlertView]:
-        """Alerts the worker has not acknowledged, in the one order of severity used everywhere
-        (a new alert after an acknowledgement shows again)."""
-        from helpmate.assistant.safeguarding import ordered
+        """Alerts the worker has not acknowledged, in the one order of severity used everywhere (a new
+        alert after an acknowledgement shows again)."""
+        return alert_views(self.situation, acknowledged=False)
 
-        return [AlertView.of(alert) for alert in ordered(self.situation.unacknowledged)]
-
-    def acknowledge(self, keys: list[str]) -> list[str]:
+    def acknowledge(self, keys: list[str]) -> list[AlertView]:
         """Acknowledge exactly these alerts (the ones the worker was shown); saved at once."""
-        done = self.engine.acknowledge(keys)
+        done = set(self.engine.acknowledge(keys))
         self.store.save(self.session)
-        return done
+        return [alert for alert in alert_views(self.situation, acknowledged=True) if alert.key in done]
 
     # ------------------------------------------------------------------ records
 
@@ -242,15 +399,6 @@ class Conversation:
         self.store.save(self.session)
         self.insight.observe(self.session, self.suggestion)
         return self.suggestion
-
-    # ------------------------------------------------------------------ the plan, per need
-
-    def groups(self, suggestion: Suggestion | None = None) -> list[Group]:
-        suggestion = suggestion or self.current()
-        return [g for g in suggestion.groups if g.services or g.community]
-
-    def why(self, hit: Hit, suggestion: Suggestion | None = None) -> str:
-        return (suggestion or self.current()).why(hit)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ export
 

@@ -68,14 +68,17 @@ class InsightScreen(ModalScreen[None]):
     DEFAULT_CSS = MODAL_CSS.format(name="InsightScreen") + "InsightScreen > Vertical { max-width: 130; }"
     BINDINGS = [Binding("escape,q", "close", "Close", id="insight.close")]
 
-    def __init__(self, settings: Settings, area: str | None) -> None:
+    def __init__(self, settings: Settings, area: str | None, area_name: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.area = area
+        """The slug the report reads by (None: all areas)."""
+        self.area_name = area_name or area
+        """What the title says: the area's name, never its slug when the name is known."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Insight: {self.area or 'all areas'}", classes="title")
+            yield Label(f"Insight: {self.area_name or 'all areas'}", classes="title")
             yield Static("Reading the insight database...", id="insight-status", classes="hint")
             yield VerticalScroll(id="insight-tables")
             yield Footer()

@@ -1,11 +1,11 @@
-"""Screens over the main one: help, record detail, dismiss reason, sessions, situation edit, settings.
+"""Screens over the main one: help, record detail, dismiss reason, sessions, situation edit (the
+settings screen is in ``settings_screen``).
 
 Each modal returns its answer through ``dismiss``; the app does the engine work in a worker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -13,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static, Switch, TextArea
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from helpmate.insight.events import DISMISS_REASONS, dismiss_reason_text
 from helpmate.knowledge.records import Record
-from helpmate.tui.conversation import SituationView, overdue
+from helpmate.tui.conversation import SessionRow, SituationView, overdue
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -63,6 +63,8 @@ class HelpScreen(ModalScreen[None]):
 
 
 def record_text(record: Record, reason: str = "", notice: str = "") -> Text:
+    """The whole record in words: a current notice first, nothing cut short, its ids once, on the
+    last line."""
     text = Text()
     if notice:
         text.append(f"NOTICE: {notice}\n\n", style="bold reverse")
@@ -104,10 +106,13 @@ def record_text(record: Record, reason: str = "", notice: str = "") -> Text:
     row("Cost", record.cost)
     row("Accessibility", record.accessibility)
     row("Languages", ", ".join(record.languages))
-    source = record.source.feed + (f" (id {record.source.id})" if record.source.id else "")
-    row("Source", f"{source}, record {record.id}")
     row("Last reviewed", str(record.last_reviewed or ""))
     row("Review due", str(record.review_due or ""))
+    # Ids are for knowledge managers: once, on the last line (the feed's own id only if it differs).
+    feed_id = record.source.id if record.source.id and record.source.id != record.id else ""
+    source = f"source: {record.source.feed}" if record.source.feed else "source not recorded"
+    text.append("Record: ", style="bold")
+    text.append(f"{record.id} ({source}" + (f", where its id is {feed_id})" if feed_id else ")"))
     return text
 
 
@@ -174,14 +179,6 @@ class DismissScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-@dataclass
-class SessionRow:
-    id: str
-    turns: int
-    title: str
-    alerts: int
-
-
 class SessionsScreen(ModalScreen[str | None]):
     """Saved sessions, newest first; enter resumes one."""
 
@@ -196,7 +193,7 @@ class SessionsScreen(ModalScreen[str | None]):
         options = [
             Option(
                 Text(
-                    f"{r.id}  {r.turns} turn(s)"
+                    f"{r.started}  {r.turns} turn(s)"
                     + (f"  {r.alerts} alert(s)" if r.alerts else "")
                     + f"\n  {r.title}"
                 ),
@@ -294,6 +291,13 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
                     yield Button("Cancel", id="cancel")
             yield Footer()
 
+    def on_mount(self) -> None:
+        # The first field has the focus, its first need highlighted: down and enter work at once.
+        self.query_one(VerticalScroll).can_focus = False
+        needs = self.query_one("#needs", OptionList)
+        needs.highlighted = 0
+        needs.focus()
+
     def _kept_needs(self) -> list[str]:
         needs = self.query_one("#needs", OptionList)
         return [
@@ -335,107 +339,6 @@ class EditSituationScreen(ModalScreen[dict[str, Any] | None]):
                 return
             changes["facts"] = facts
         self.dismiss(changes)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-@dataclass
-class SettingsValues:
-    area: str | None
-    provider: str
-    model: str
-    redact: bool
-    theme: str
-
-
-class SettingsScreen(ModalScreen[SettingsValues | None]):
-    """Area, language model, redaction and theme; saved to the config file by the app."""
-
-    DEFAULT_CSS = (
-        MODAL_CSS.format(name="SettingsScreen")
-        + """
-    SettingsScreen Label { margin-top: 1; }
-    SettingsScreen Horizontal { height: auto; }
-    """
-    )
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
-    ]
-    PROVIDERS = [
-        ("none: helpmate's own replies", "none"),
-        ("ollama", "ollama"),
-        ("openai-compatible server", "openai"),
-        ("llamacpp (local GGUF)", "llamacpp"),
-    ]
-
-    def __init__(
-        self,
-        values: SettingsValues,
-        areas: list[tuple[str, str]],
-        themes: list[str],
-        path: str,
-        overridden: list[str],
-    ) -> None:
-        super().__init__()
-        self.values = values
-        self.areas = areas
-        self.themes = themes
-        self.path = path
-        self.overridden = overridden
-
-    def compose(self) -> ComposeResult:
-        v = self.values
-        area_options = [(f"{name} ({slug})", slug) for slug, name in self.areas]
-        if v.area and v.area not in {slug for slug, _ in self.areas}:
-            area_options.append((v.area, v.area))
-        with Vertical():
-            yield Label(f"Settings, saved to {self.path} (ctrl+s)", classes="title")
-            if self.overridden:
-                yield Static(
-                    "Set by environment variables, which win over the file: " + ", ".join(self.overridden),
-                    classes="hint",
-                )
-            yield Label("Area")
-            yield Select(area_options, value=v.area or Select.NULL, prompt="any / not set", id="area")
-            yield Label("Language model provider")
-            yield Select(self.PROVIDERS, value=v.provider, allow_blank=False, id="provider")
-            yield Label("Model name")
-            yield Input(v.model, placeholder="e.g. llama3.2 (ollama) or the server's model id", id="model")
-            with Horizontal():
-                yield Switch(v.redact, id="redact")
-                yield Label("Redact personal data before it goes to a model not on this machine")
-            yield Label("Theme")
-            themes = [(t, t) for t in self.themes]
-            yield Select(
-                themes,
-                value=v.theme if v.theme in self.themes else self.themes[0],
-                allow_blank=False,
-                id="theme",
-            )
-            with Horizontal():
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
-            yield Footer()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def action_save(self) -> None:
-        area = self.query_one("#area", Select).value
-        self.dismiss(
-            SettingsValues(
-                area=area if isinstance(area, str) else None,
-                provider=str(self.query_one("#provider", Select).value),
-                model=self.query_one("#model", Input).value.strip(),
-                redact=self.query_one("#redact", Switch).value,
-                theme=str(self.query_one("#theme", Select).value),
-            )
-        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

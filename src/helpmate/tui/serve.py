@@ -71,6 +71,7 @@ class HelpmateServer(Server):
         self.origin = f"http://{HOST}:{port}"
         self.max_sessions = max_sessions
         self.sessions = 0
+        self._releasing: set[asyncio.Future[None]] = set()
         """App processes running now (one per open tab)."""
         self.cookie = f"helpmate_token_{port}"  # cookies are per host, not per port
 
@@ -200,14 +201,27 @@ class HelpmateServer(Server):
         except Exception as error:
             log.exception(error)
         finally:
+            # aiohttp cancels this handler when the tab goes: the app's stop and the slot's return
+            # run in their own task so a cancellation cannot skip them.
+            release = asyncio.ensure_future(self._release(app_service))
+            self._releasing.add(release)
+            release.add_done_callback(self._releasing.discard)
+            await asyncio.shield(release)
+        return websocket
+
+    async def _release(self, app_service: AppService | None) -> None:
+        try:
             if app_service is not None:
                 await stop_app(app_service)
+        finally:
             self.sessions -= 1
-        return websocket
 
 
 async def stop_app(app_service: AppService, seconds: float = 10) -> None:
     """Ask the app to quit; kill it if it has not within ``seconds`` (its slot must come back)."""
+    process = app_service._process
+    if process is not None and process.returncode is not None:
+        return  # it has ended by itself: there is nothing to ask
     try:
         await asyncio.wait_for(app_service.stop(), seconds)
     except TimeoutError:

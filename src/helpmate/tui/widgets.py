@@ -1,22 +1,24 @@
 """The main screen's widgets. They display plain data handed to them; none calls the engine.
 
-- ``AlertBanner``: safeguarding alerts at the top, in words, one line each (level, category, what
-  was heard), most urgent and newest first, with their local routes in a scrollable view below,
-  until the worker acknowledges them.
+- ``AlertBanner``: safeguarding alerts at the top, in words, one line each (level, the category's
+  label, what was heard), most urgent and newest first, with their local routes in a scrollable
+  view below, until the worker acknowledges them; then one line for all the acknowledged ones.
 - ``ChatLog``: the worker's messages and the replies (a reply grows as a model streams it).
 - ``SituationPanel``: needs, what matters, strengths and interests, facts, open questions.
 - ``PlanColumn``: one track of the plan (standard services or community), grouped by need, each
-  suggestion with its reason; the highlighted suggestion is what the detail, pin and dismiss
-  keys act on.
+  suggestion with its reason cut to the column (the whole record is one key away); its keys
+  (details, pin, dismiss, copy) act on the highlighted suggestion.
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -32,7 +34,15 @@ MAX_ECHO = 2000
 
 
 class MessageInput(Input):
-    """The worker's line. A multi-line paste arrives whole, its lines joined (Input keeps only the first)."""
+    """The worker's line. A multi-line paste arrives whole, its lines joined (Input keeps only the first).
+
+    One row with a bar on its left rather than a box of three: on a 24-row terminal those two
+    rows go to the conversation."""
+
+    DEFAULT_CSS = """
+    MessageInput { height: 1; border: none; border-left: tall $border-blurred; padding: 0 1; }
+    MessageInput:focus { border: none; border-left: tall $accent; }
+    """
 
     def _on_paste(self, event: events.Paste) -> None:
         if event.text:
@@ -67,7 +77,7 @@ def alert_lines(alerts: list[AlertView]) -> Text:
     for number, alert in enumerate(alerts):
         if number:
             text.append("\n")
-        text.append(f"SAFEGUARDING {alert.level.upper()}: {alert.category.replace('-', ' ')}", style="bold")
+        text.append(f"SAFEGUARDING {alert.level.upper()}: {alert.label}", style="bold")
         if alert.evidence:
             text.append(f' (heard: "{alert.evidence}")')
     return text
@@ -79,7 +89,7 @@ def alert_routes(alerts: list[AlertView]) -> Text:
     for number, alert in enumerate(alerts):
         if number:
             text.append("\n")
-        text.append(f"{alert.level.upper()}, {alert.category.replace('-', ' ')}:", style="bold underline")
+        text.append(f"{alert.level.upper()}, {alert.label}:", style="bold underline")
         if alert.urgent:
             text.append(f" {alert.urgent}")
         for step in alert.steps:
@@ -89,52 +99,93 @@ def alert_routes(alerts: list[AlertView]) -> Text:
     return text
 
 
-class AlertBanner(Vertical):
-    """Safeguarding alerts in words, never colour alone; hidden only when none is pending.
+def acknowledged_line(alerts: list[AlertView]) -> Text:
+    """Every acknowledged alert on one line: still in sight, no longer in the way."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("Acknowledged (f4 their routes): ", style="bold")
+    text.append("; ".join(f'{a.label} ("{a.evidence}")' if a.evidence else a.label for a in alerts))
+    return text
 
-    One line per alert, so a second alert can never be below the fold; their routes below, in a
-    view that takes focus (f4, or tab) and scrolls. ``displayed_keys`` is what ctrl+g acknowledges:
-    the alerts whose line is on the screen, never one raised since it was drawn.
+
+class AlertBanner(Vertical):
+    """Safeguarding alerts in words, never colour alone.
+
+    A pending alert is prominent: a box with one line per alert (so a second alert can never be
+    below the fold) and their routes below, in a view that takes focus (f4, or tab) and scrolls.
+    Acknowledged alerts collapse to one line under it (f4 opens their routes when none is pending).
+    ``displayed_keys`` is what ctrl+g acknowledges: the pending alerts whose line is on the screen,
+    never one raised since it was drawn.
     """
 
     DEFAULT_CSS = """
-    AlertBanner {
+    AlertBanner { height: auto; display: none; }
+    AlertBanner.-pending, AlertBanner.-acknowledged { display: block; }
+    AlertBanner #alert-box {
         display: none;
         height: auto;
         padding: 0 1;
         background: $error;
         color: $text;
         border: heavy $warning;
+        border-bottom: none;
         border-title-color: $text;
         border-title-style: bold;
     }
-    AlertBanner.-active { display: block; }
+    AlertBanner.-pending #alert-box, AlertBanner.-open #alert-box { display: block; }
     AlertBanner #alert-lines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
-    AlertBanner #alert-routes { height: auto; max-height: 15vh; scrollbar-size-vertical: 1; }
+    AlertBanner.-open #alert-lines { display: none; }
+    AlertBanner #alert-routes { height: auto; max-height: 10vh; min-height: 1; scrollbar-size-vertical: 1; }
     AlertBanner #alert-routes:focus { background: $error-darken-2; }
+    AlertBanner #alert-done {
+        display: none; height: 1; padding: 0 1; background: $error 35%; color: $text;
+    }
+    AlertBanner.-acknowledged #alert-done { display: block; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.keys: list[str] = []
+        self.pending: list[AlertView] = []
+        self.acknowledged: list[AlertView] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="alert-lines")
-        routes = VerticalScroll(Static(id="alert-routes-text"), id="alert-routes")
-        routes.can_focus = True
-        yield routes
+        with Vertical(id="alert-box"):
+            yield Static(id="alert-lines")
+            routes = VerticalScroll(Static(id="alert-routes-text"), id="alert-routes")
+            routes.can_focus = True
+            yield routes
+        yield Static(id="alert-done")
 
-    def show(self, alerts: list[AlertView]) -> None:
-        self.keys = [alert.key for alert in alerts]
-        self.set_class(bool(alerts), "-active")
-        count = f"{len(alerts)} alert" + ("s" if len(alerts) != 1 else "")
-        self.border_title = f"SAFEGUARDING, {count}: act on them; ctrl+g acknowledges, f4 the routes"
-        self.query_one("#alert-lines", Static).update(alert_lines(alerts))
-        self.query_one("#alert-routes-text", Static).update(alert_routes(alerts))
+    @property
+    def any(self) -> bool:
+        return bool(self.pending or self.acknowledged)
+
+    def show(self, pending: list[AlertView], acknowledged: list[AlertView] | None = None) -> None:
+        self.pending, self.acknowledged = pending, acknowledged or []
+        self.keys = [alert.key for alert in pending]
+        self.set_class(bool(pending), "-pending")
+        self.set_class(bool(self.acknowledged), "-acknowledged")
+        self.remove_class("-open")
+        count = f"{len(pending)} alert" + ("s" if len(pending) != 1 else "")
+        box = self.query_one("#alert-box")
+        box.border_title = f"SAFEGUARDING, {count}: act on them; ctrl+g acknowledges, f4 the routes"
+        self.query_one("#alert-lines", Static).update(alert_lines(pending))
+        self.query_one("#alert-routes-text", Static).update(alert_routes(pending or self.acknowledged))
+        self.query_one("#alert-done", Static).update(acknowledged_line(self.acknowledged))
+
+    def open_routes(self) -> None:
+        """Focus the routes: the pending alerts', or with none pending the acknowledged ones'."""
+        if not self.pending:
+            self.add_class("-open")
+            self.query_one("#alert-box").border_title = "Routes of the acknowledged alerts (escape closes)"
+        self.query_one("#alert-routes").focus()
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-open")
 
     def displayed_keys(self) -> list[str]:
         """The alerts the worker can see: all of them, unless the screen is too short for every line."""
-        if not self.keys or not self.has_class("-active"):
+        if not self.keys or not self.has_class("-pending"):
             return []
         lines = self.query_one("#alert-lines", Static).region
         if lines.height != len(self.keys):  # not laid out since the last change: all were drawn
@@ -146,7 +197,7 @@ class ChatLog(VerticalScroll):
     """The conversation so far."""
 
     DEFAULT_CSS = """
-    ChatLog { height: 1fr; padding: 0 1; }
+    ChatLog { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
     ChatLog > .worker { margin-top: 1; color: $text; text-style: bold; }
     ChatLog > .reply { color: $text; }
     ChatLog > .note { color: $text-muted; text-style: italic; }
@@ -191,6 +242,11 @@ class ChatLog(VerticalScroll):
         self._streaming = None
         self.remove_children()
 
+    def on_resize(self) -> None:
+        # Narrower or wider, the lines wrap anew: keep the newest in view (the panel beside it
+        # comes and goes with f5).
+        self.call_after_refresh(self.scroll_end, animate=False)
+
 
 def situation_text(view: SituationView | None) -> Text:
     text = Text()
@@ -208,7 +264,7 @@ def situation_text(view: SituationView | None) -> Text:
             text.append(f"  {empty}\n", style="italic")
 
     section("Needs", [label for _, label in view.needs], "none recognised yet")
-    if view.excluded:
+    if view.excluded:  # labels, never the taxonomy's slugs
         text.append("  not: " + ", ".join(view.excluded) + "\n", style="italic")
     section("What matters", view.what_matters, "not noted yet (ctrl+r to add)")
     section("Strengths and interests", view.strengths, "not noted yet")
@@ -224,7 +280,7 @@ class SituationPanel(VerticalScroll):
     """What helpmate understood; the worker corrects it with ctrl+r (edit)."""
 
     DEFAULT_CSS = """
-    SituationPanel { border: round $primary; border-title-align: left; padding: 0 1; }
+    SituationPanel { border: round $primary; border-title-align: left; padding: 0 1; scrollbar-size-vertical: 1; }
     SituationPanel:focus-within { border: round $accent; }
     """
 
@@ -240,25 +296,66 @@ class SituationPanel(VerticalScroll):
         self.query_one("#situation-text", Static).update(situation_text(view))
 
 
+def cut(text: str, width: int, lines: int) -> str:
+    """``text`` in at most ``lines`` lines of ``width``, the last one filled and ending in "…"
+    when there was more."""
+    flat = " ".join(text.split())
+    width = max(10, width)
+    wrapped = textwrap.wrap(flat, width)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    head = wrapped[: lines - 1]
+    rest = flat[len(" ".join(head)) :].lstrip()
+    return "\n".join([*head, rest[: width - 1].rstrip() + "…"])
+
+
 class PlanColumn(OptionList):
-    """One track of the plan, grouped by need; option ids are record ids."""
+    """One track of the plan, grouped by need; option ids are record ids.
+
+    Each suggestion is its name and its reason cut to one line (two in a column 56 wide or more),
+    so a 24-row terminal shows several per column; enter shows the whole record and reason."""
 
     DEFAULT_CSS = """
-    PlanColumn { height: 1fr; border: round $primary; border-title-align: left; }
+    PlanColumn {
+        height: 1fr; border: round $primary; border-title-align: left; scrollbar-size-vertical: 1;
+    }
     PlanColumn:focus { border: round $accent; }
     """
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select",
+            "Details",
+            id="plan.detail",
+            tooltip="Show the whole record (contact, referral, eligibility, review dates)",
+        ),
+        Binding("p", "choose('pin')", "Pin", id="plan.pin", tooltip="Pin the suggestion into the plan"),
+        Binding(
+            "x",
+            "choose('dismiss')",
+            "Dismiss",
+            id="plan.dismiss",
+            tooltip="Dismiss it, with a reason (saved in the session)",
+        ),
+        Binding("c", "choose('copy')", "Copy contact", id="plan.copy", tooltip="Copy its contact details"),
+    ]
+    WIDE = 56
+    """Columns at least this wide show two lines of each reason."""
 
     class Chosen(Message):
-        """The worker pressed enter on a suggestion."""
+        """The worker asked for something on a suggestion: "detail", "pin", "dismiss" or "copy"."""
 
-        def __init__(self, record_id: str) -> None:
+        def __init__(self, record_id: str, action: str = "detail") -> None:
             super().__init__()
             self.record_id = record_id
+            self.action = action
 
     def __init__(self, title: str, track: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = title
         self.track = track
+        self._shown: tuple[list[Group], dict[str, str], set[str], str] = ([], {}, set(), "Nothing yet.")
+        self._width = 0
 
     def show(
         self,
@@ -267,7 +364,19 @@ class PlanColumn(OptionList):
         pinned: set[str] | None = None,
         empty: str = "Nothing yet.",
     ) -> None:
-        pinned = pinned or set()
+        self._shown = (groups, why, pinned or set(), empty)
+        self._width = self.scrollable_content_region.width
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._width = self.scrollable_content_region.width
+            self._draw()
+
+    def _draw(self) -> None:
+        groups, why, pinned, empty = self._shown
+        width = (self._width or 40) - 3  # the reason's indent, and a margin
+        lines = 2 if width + 3 >= self.WIDE else 1
         highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
         self.clear_options()
         options: list[Option] = []
@@ -289,7 +398,7 @@ class PlanColumn(OptionList):
                 line.append(record.name, style="bold")
                 reason = why.get(record.id, "")
                 if reason:
-                    line.append("\n  " + reason)
+                    line.append("\n  " + cut(reason, width, lines).replace("\n", "\n  "))
                 options.append(Option(line, id=record.id))
         if not options:
             options.append(Option(Text(empty, style="italic"), disabled=True))
@@ -304,6 +413,10 @@ class PlanColumn(OptionList):
     def record_id(self) -> str | None:
         option = self.highlighted_option
         return option.id if option is not None and not option.disabled else None
+
+    def action_choose(self, action: str) -> None:
+        if self.record_id:
+            self.post_message(self.Chosen(self.record_id, action))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

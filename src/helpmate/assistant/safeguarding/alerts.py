@@ -22,7 +22,11 @@ class Route:
     contacts: tuple[dict[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"urgent": self.urgent, "steps": list(self.steps), "contacts": [dict(c) for c in self.contacts]}
+        return {
+            "urgent": self.urgent,
+            "steps": list(self.steps),
+            "contacts": [dict(c) for c in self.contacts],
+        }
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,9 @@ class Alert:
                 str(route.get("urgent") or ""),
                 tuple(str(s) for s in route.get("steps") or [] if isinstance(s, str)),
                 tuple(
-                    {str(k): str(v) for k, v in c.items()} for c in route.get("contacts") or [] if isinstance(c, dict)
+                    {str(k): str(v) for k, v in c.items()}
+                    for c in route.get("contacts") or []
+                    if isinstance(c, dict)
                 ),
             )
         severity = data.get("severity")
@@ -107,7 +113,9 @@ class Alert:
 def ordered(alerts: Iterable[Alert]) -> list[Alert]:
     """Alerts in the one order used everywhere: by level (urgent, concern, check), then by the
     severity of their category as safeguarding.yaml lists them, then as raised."""
-    return sorted(alerts, key=lambda a: (LEVELS.index(a.level) if a.level in LEVELS else len(LEVELS), a.severity))
+    return sorted(
+        alerts, key=lambda a: (LEVELS.index(a.level) if a.level in LEVELS else len(LEVELS), a.severity)
+    )
 
 
 def alert_lines(alerts: Iterable[Alert], steps: int = 3) -> list[str]:

@@ -87,7 +87,8 @@ class Taxonomy:
             )
         except (KeyError, TypeError) as exc:
             raise LibraryInvalid(
-                f"{where}: a category or kind lacks '{exc}'", hint="each needs an id (and a kind its category)"
+                f"{where}: a category or kind lacks '{exc}'",
+                hint="each needs an id (and a kind its category)",
             ) from exc
 
 

@@ -28,6 +28,10 @@ class FeedRead:
     drafts: list[Draft] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(where, why) for each record that could not be read."""
+    name: str = ""
+    """The feed's own name, where it gives one (an HSDS package's ``name``): the import's source."""
+    warnings: list[str] = field(default_factory=list)
+    """What the import will lose without failing, e.g. a column that is read but missing."""
 
 
 def text_field(item: dict[str, Any], key: str) -> str:

@@ -38,6 +38,47 @@ TABLES = {
     "eligibility": "eligibility",
 }
 
+# Columns read but not required, and what stays empty without them: a package missing one imports,
+# but says so (without phones.number the Miami package's 4,067 phone numbers became none, silently).
+READS: dict[str, dict[str, str]] = {
+    "services": {
+        "organization_id": "organisation",
+        "description": "description",
+        "url": "web address",
+        "email": "email",
+        "application_process": "how to access",
+        "fees": "cost",
+    },
+    "organizations": {"url": "web address"},
+    "phones": {"service_id": "phone", "number": "phone"},
+    "services_at_location": {"service_id": "address", "location_id": "address"},
+    "physical_addresses": {
+        "location_id": "address",
+        "address_1": "address",
+        "city": "address",
+        "postal_code": "postcode",
+    },
+    "regular_schedules": {"service_id": "opening times"},
+    "languages": {"service_id": "languages", "language": "languages"},
+    "accessibility_for_disabilities": {"location_id": "accessibility", "accessibility": "accessibility"},
+    "services_taxonomy": {"service_id": "suggested needs", "taxonomy_id": "suggested needs"},
+    "taxonomy": {"id": "suggested needs", "name": "suggested needs"},
+}
+_FIELDS: dict[str, Any] = {
+    "organisation": lambda f: f["organisation"],
+    "description": lambda f: f["description"],
+    "web address": lambda f: f["contact"]["url"],
+    "email": lambda f: f["contact"]["email"],
+    "phone": lambda f: f["contact"]["phone"],
+    "how to access": lambda f: f["how_to_access"],
+    "cost": lambda f: f["cost"],
+    "address": lambda f: f["address"],
+    "postcode": lambda f: f["postcode"],
+    "opening times": lambda f: f["opening_times"],
+    "languages": lambda f: f["languages"],
+    "accessibility": lambda f: f["accessibility"],
+}
+
 csv.field_size_limit(10_000_000)
 
 
@@ -81,6 +122,9 @@ class _Package:
                 f"{path}: datapackage.json has no 'resources' list", hint="is this an HSDS package?"
             )
         self.paths: dict[str, str] = {}
+        self.name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+        self.columns: dict[str, list[str]] = {}
+        """The header of each table read, for the check of the columns it lacks."""
         for res in meta.get("resources", []):
             if (
                 isinstance(res, dict)
@@ -121,6 +165,7 @@ class _Package:
             text = raw.decode("cp1252", errors="replace")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         columns = [c.strip() for c in reader.fieldnames or []]
+        self.columns[table] = columns
         missing = [c for c in (required or []) if c not in columns]
         if missing:
             raise HelpmateError(
@@ -180,7 +225,30 @@ def read_hsds(path: Path) -> FeedRead:
             result.skipped.append(
                 (f"services.csv line {line}" + (f" (id {ident})" if ident else ""), str(exc))
             )
+    result.name = str(pkg.name)
+    result.warnings = missing_columns(pkg.columns, result.drafts)
     return result
+
+
+def missing_columns(columns: dict[str, list[str]], drafts: list[Draft]) -> list[str]:
+    """One warning per column helpmate reads that a table present in the package lacks, with how
+    many records are left without what it fills."""
+    warnings = []
+    for table, reads in READS.items():
+        if table not in columns:
+            continue  # an absent optional table is normal (many packages have no schedules)
+        for column, what in reads.items():
+            if column in columns[table]:
+                continue
+            getter = _FIELDS.get(what)
+            if getter is None:
+                warnings.append(f"{table}.csv has no '{column}' column: {what} are made without it")
+                continue
+            empty = sum(1 for d in drafts if not getter(d.fields))
+            warnings.append(
+                f"{table}.csv has no '{column}' column: {what} stays empty on {empty:,} of {len(drafts):,} records"
+            )
+    return warnings
 
 
 def _draft(

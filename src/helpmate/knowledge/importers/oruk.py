@@ -94,15 +94,18 @@ def _schedule_text(schedules: list[Any]) -> str:
 def _full_details(item: dict[str, Any]) -> dict[str, Any]:
     """Fields only a full service record carries (locations, eligibility, schedules, contacts)."""
     out: dict[str, Any] = {}
-    eligibility_text, min_ages, max_ages = [], [], []
+    eligibility_text: list[str] = []
+    min_ages: list[int] = []
+    max_ages: list[int] = []
     for elig in list_field(item, "eligibilitys"):
         if isinstance(elig, dict):
             if elig.get("eligibility"):
                 eligibility_text.append(clean_text(elig["eligibility"]))
-            if age(elig.get("minimum_age")) is not None:
-                min_ages.append(age(elig.get("minimum_age")))
-            if age(elig.get("maximum_age")) is not None:
-                max_ages.append(age(elig.get("maximum_age")))
+            lowest, highest = age(elig.get("minimum_age")), age(elig.get("maximum_age"))
+            if lowest is not None:
+                min_ages.append(lowest)
+            if highest is not None:
+                max_ages.append(highest)
     if eligibility_text or min_ages or max_ages:
         out["eligibility"] = {
             "text": "; ".join(eligibility_text),

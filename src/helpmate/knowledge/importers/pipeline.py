@@ -1,9 +1,14 @@
 """The import pipeline: read a feed, resolve duplicates, give track and needs, write atomically.
 
-An import owns one file, ``records/imported/<area>--<feed>.yaml``. Importing the same feed again
-rewrites that file with exactly the same bytes (nothing changes); a newer version of the feed
-replaces it (records gone from the feed are removed). The file is written to a temporary file and
-renamed into place, so a failed import leaves the library exactly as it was.
+A feed is the same feed whatever its file is called (a fresh export is often saved under a dated
+name): it is known by its area and its *source*, given with ``--source`` or else the feed's own
+name (an HSDS package's) or its file name without dates and copy numbers. An import owns one
+file, ``records/imported/<area>--<source>.yaml``. Importing the same feed again rewrites that
+file with exactly the same bytes (nothing changes); a newer version updates its records in place
+(added, updated, removed, unchanged), keeping the needs a knowledge manager confirmed by hand
+(``needs``) and the track choices of ``overrides.yaml``. The file is written to a temporary file
+and renamed into place, under an exclusive lock on the library, so a failed import (a full disk
+too) leaves the library exactly as it was and two imports at once never both pass the id checks.
 
 Duplicate ids inside a feed: the copy with a usable description wins; among those, the one
 modified most recently; then the first in the feed. Every duplicate is reported.
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from helpmate.errors import HelpmateError
@@ -24,6 +30,7 @@ from helpmate.knowledge.importers.base import Draft, FeedRead
 from helpmate.knowledge.importers.hsds import read_hsds
 from helpmate.knowledge.importers.oruk import read_oruk
 from helpmate.knowledge.library import (
+    Library,
     atomic_write,
     describe_validation_error,
     dump_records,
@@ -31,6 +38,7 @@ from helpmate.knowledge.library import (
     load_records_file,
     relative,
 )
+from helpmate.knowledge.locks import library_lock
 from helpmate.knowledge.records import Record
 from helpmate.knowledge.rules import NeedTagger, decide_track
 from helpmate.settings import SAMPLE_LIBRARY
@@ -38,11 +46,30 @@ from helpmate.settings import SAMPLE_LIBRARY
 FORMATS: dict[str, Callable[[Path], FeedRead]] = {"oruk": read_oruk, "hsds": read_hsds}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEMPLATE_FILES = ("needs.yaml", "safeguarding.yaml")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+# What makes two exports of one feed differ in name: dates, times, epoch stamps, "(1)" copies.
+_DATED = re.compile(
+    r"(?<![0-9])(?:"
+    r"\d{4}[-_.]?\d{2}[-_.]?\d{2}(?:[t_ -]?\d{2}[-_.:h]?\d{2}(?:[-_.:m]?\d{2})?z?)?"  # 2025-01-15T10-30
+    r"|\d{1,2}[-_.]\d{1,2}[-_.]\d{4}"  # 15-01-2025
+    r"|\d{4}[-_.]\d{2}"  # 2025-01
+    r"|1\d{9}"  # 1566177582 (seconds since 1970)
+    r"|(?:19|20)\d{2}"  # 2025
+    r")(?![0-9])"
+    rf"|(?<![a-z]){_MONTH}[-_ ]?(?:19|20)\d{{2}}(?![0-9])|\(\d+\)|\bcopy\b",
+    re.IGNORECASE,
+)
+# The stock name of the Open Referral template's datapackage.json, never set by most publishers.
+_TEMPLATE_NAMES = {"human-services-data", "hsds", "datapackage"}
 
 
 @dataclass
 class ImportReport:
     target: Path
+    source: str = ""
+    moved_from: Path | None = None
+    """The feed's file before it took its name from the source (an older import's dated name)."""
+    warnings: list[str] = field(default_factory=list)
     added: int = 0
     updated: int = 0
     removed: int = 0
@@ -72,6 +99,62 @@ def init_library(root: Path) -> bool:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "feed"
+
+
+def source_from_name(name: str) -> str:
+    """A feed's source from a file name: 'Bristol services 2025-01-15 (1).json' -> 'bristol-services'."""
+    stem = re.sub(r"\.(?:json|zip|csv|ya?ml)$", "", name.strip(), flags=re.IGNORECASE)
+    return _slug(_DATED.sub(" ", stem))
+
+
+def feed_source(path: Path, feed_name: str, given: str | None) -> str:
+    """``--source``, else the feed's own name (unless it is the template's), else the file's."""
+    if given is not None:
+        if not re.search(r"[a-z0-9]", given.lower()):
+            raise HelpmateError(
+                f"--source '{given}' has no letters or digits",
+                hint="name the feed, e.g. --source bristol-services",
+            )
+        return _slug(given)
+    own = _slug(feed_name) if feed_name.strip() else ""
+    if own and own not in _TEMPLATE_NAMES:
+        return own
+    return source_from_name(path.name)
+
+
+def _header(path: Path) -> dict[str, object]:
+    """The feed, format, area and source an imported file starts with (read without its records)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = []
+            for line in handle:
+                if line.startswith("records:"):
+                    break
+                head.append(line)
+        data = yaml.safe_load("".join(head))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def find_feed_file(library_root: Path, area: str, source: str, legacy: set[str]) -> Path | None:
+    """The file an earlier import of this feed wrote: same area and source. Files written before
+    sources were recorded are known by their feed's file name without dates (one of ``legacy``)."""
+    canonical = library_root / "records" / "imported" / f"{area}--{source}.yaml"
+    found = []
+    for path in sorted((library_root / "records" / "imported").glob("*.yaml")):
+        head = _header(path)
+        if head.get("area") != area:
+            continue
+        if "source" in head:
+            same = head["source"] == source
+        else:
+            same = source_from_name(str(head.get("feed", "")).split(":", 1)[-1]) in legacy | {source}
+        if same:
+            found.append(path)
+    if canonical in found:
+        return canonical
+    return found[0] if found else None
 
 
 def _dedupe(drafts: list[Draft], report: ImportReport) -> list[Draft]:
@@ -104,7 +187,10 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportReport:
+def import_feed(
+    library_root: Path, path: Path, fmt: str, area: str, source: str | None = None
+) -> ImportReport:
+    """Import a feed under ``area``; ``source`` names it (default: from the feed or its file)."""
     if fmt not in FORMATS:
         raise HelpmateError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     if not SLUG.match(area):
@@ -119,14 +205,108 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
             + (f" ({len(feed.skipped)} skipped, first: {feed.skipped[0][1]})" if feed.skipped else ""),
             hint="check the file and the --format",
         )
-    init_library(library_root)
-    library = load_library(library_root)
-    target = library_root / "records" / "imported" / f"{area}--{_slug(path.stem)}.yaml"
-    report = ImportReport(target=target, skipped=list(feed.skipped))
-    drafts = _dedupe(feed.drafts, report)
-    tagger = NeedTagger(library.needs)
-    feed_name = f"{fmt}:{path.name}"
+    name = feed_source(path, feed.name, source)
+    try:
+        with library_lock(library_root, "import"):
+            init_library(library_root)
+            return _import(library_root, path, fmt, area, name, feed, explicit=source is not None)
+    except OSError as exc:  # a full disk, a read-only library: nothing was half-written
+        where = exc.filename or library_root
+        raise HelpmateError(
+            f"{where}: cannot write the import ({exc.strerror or (exc.args[0] if exc.args else exc)})",
+            hint="free some space or fix the permissions, then import again; the library is unchanged",
+        ) from exc
 
+
+def _import(
+    library_root: Path, path: Path, fmt: str, area: str, source: str, feed: FeedRead, *, explicit: bool
+) -> ImportReport:
+    library = load_library(library_root)
+    canonical = library_root / "records" / "imported" / f"{area}--{source}.yaml"
+    legacy = {source_from_name(path.name)}
+    found = find_feed_file(library_root, area, source, legacy)
+    report = ImportReport(target=found or canonical, source=source, skipped=list(feed.skipped))
+    report.warnings = list(feed.warnings)
+    if found is None and canonical.exists():
+        raise HelpmateError(
+            f"{relative(canonical, library_root)} holds another feed ({_header(canonical).get('feed', '?')})",
+            hint="name this one with --source NAME, or delete that file to replace it",
+        )
+    drafts = _dedupe(feed.drafts, report)
+    previous = {r.id: r for r in load_records_file(report.target)} if report.target.exists() else {}
+    records = _records(drafts, library, fmt, area, source, previous, report)
+    if previous and not explicit and not previous.keys() & {r.id for r in records}:
+        raise HelpmateError(
+            f"{path}: looks like a different feed from {relative(report.target, library_root)} "
+            f"(none of its {len(previous)} record ids are in it)",
+            hint=f"import it beside that one with --source NAME, or replace it with --source {source}",
+        )
+    target = report.target
+    clashes = [
+        (r.id, library.record_files[r.id])
+        for r in records
+        if r.id in library.record_files and library.record_files[r.id].resolve() != target.resolve()
+    ]
+    if clashes:
+        rid, other = clashes[0]
+        held = _header(other)
+        hint = "a feed is imported under one area; to move it to another, delete that file first"
+        if held.get("area") == area and held.get("source"):
+            hint = f"if it is the same feed, import it with --source {held['source']} to update it"
+        raise HelpmateError(
+            f"{path}: {len(clashes)} record id(s) already in the library from another file, "
+            f"e.g. {rid} in {relative(other, library_root)}"
+            + (f" (area {held['area']})" if held.get("area") else ""),
+            hint=hint,
+        )
+    for record in records:
+        old = previous.pop(record.id, None)
+        if old is None:
+            report.added += 1
+        elif old == record:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    report.removed = len(previous)
+    header = {"feed": f"{fmt}:{path.name}", "format": fmt, "area": area, "source": source}
+    try:
+        _write(dump_records(records, header=header), target, canonical, report)
+    except OSError as exc:
+        exc.filename = exc.filename or str(report.target)  # a failed write() names no file
+        raise
+    return report
+
+
+def _write(text: str, target: Path, canonical: Path, report: ImportReport) -> None:
+    if target != canonical and not canonical.exists():
+        # An older import's file (a dated name) takes the source's name as it is updated; put back
+        # if the write fails, so the library is as it was.
+        target.rename(canonical)
+        report.moved_from, report.target = target, canonical
+        try:
+            atomic_write(canonical, text)
+        except BaseException:
+            canonical.rename(target)
+            raise
+        report.changed = True
+    elif not target.exists() or target.read_text(encoding="utf-8") != text:
+        atomic_write(target, text)
+        report.changed = True
+
+
+def _records(
+    drafts: list[Draft],
+    library: Library,
+    fmt: str,
+    area: str,
+    source: str,
+    previous: dict[str, Record],
+    report: ImportReport,
+) -> list[Record]:
+    """Records from drafts: track (an override wins), suggested needs, and the needs a knowledge
+    manager confirmed in the earlier import kept."""
+    tagger = NeedTagger(library.needs)
+    feed_name = f"{fmt}:{source}"  # the feed, not its file: a renamed export changes no record
     records: list[Record] = []
     for draft in drafts:
         data = dict(draft.fields)
@@ -138,11 +318,15 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
         track = override or decide_track(
             data["name"], data.get("description", ""), data.get("organisation", "")
         )
+        suggested = tagger.suggest(data["name"], f"{data.get('description', '')} {draft.extra_text}")
+        old = previous.get(draft.source_id)
+        confirmed = list(old.needs) if old is not None else []
         data.update(
             id=draft.source_id,
             track=track,
             track_origin="override" if override else "rule",
-            needs_suggested=tagger.suggest(data["name"], f"{data.get('description', '')} {draft.extra_text}"),
+            needs=confirmed,
+            needs_suggested=[n for n in suggested if n not in confirmed],
             areas=[area],
             source={"feed": feed_name, "id": draft.source_id},
         )
@@ -152,32 +336,4 @@ def import_feed(library_root: Path, path: Path, fmt: str, area: str) -> ImportRe
             report.skipped.append((f"record {draft.source_id}", describe_validation_error(exc)))
     for record in records:
         report.tracks[record.track] = report.tracks.get(record.track, 0) + 1
-
-    clashes = [
-        (r.id, library.record_files[r.id])
-        for r in records
-        if r.id in library.record_files and library.record_files[r.id].resolve() != target.resolve()
-    ]
-    if clashes:
-        rid, other = clashes[0]
-        raise HelpmateError(
-            f"{path}: {len(clashes)} record id(s) already in the library from another file, "
-            f"e.g. {rid} in {relative(other, library_root)}",
-            hint="a feed is imported once, under one area; delete the other file first to move it",
-        )
-
-    previous = {r.id: r for r in load_records_file(target)} if target.exists() else {}
-    for record in records:
-        old = previous.pop(record.id, None)
-        if old is None:
-            report.added += 1
-        elif old == record:
-            report.unchanged += 1
-        else:
-            report.updated += 1
-    report.removed = len(previous)
-    text = dump_records(records, header={"feed": feed_name, "format": fmt, "area": area})
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        atomic_write(target, text)
-        report.changed = True
-    return report
+    return records
