@@ -37,7 +37,7 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
 
     from helpmate.assistant.runtime import load_runtime
     from helpmate.evals.cases import load_cases
-    from helpmate.evals.metrics import breakdown, summarise
+    from helpmate.evals.metrics import breakdown, by_kind, summarise
     from helpmate.evals.runner import run_cases
 
     pairs = [(path, case) for path in paths for case in load_cases(path)]
@@ -59,6 +59,7 @@ def evaluate(settings: Settings, paths: list[Path], *, limit: int) -> tuple[dict
         "summary": summarise(results),
         "per_need": breakdown(results, "need"),
         "per_area": breakdown(results, "area"),
+        "per_kind": by_kind(results),
         "cases": [r.to_json() for r in results],
     }
     return doc, runtime
@@ -76,7 +77,7 @@ def run_eval(
     thresholds: Path | None = None,
 ) -> None:
     from helpmate.evals.metrics import compare
-    from helpmate.evals.report import SUMMARY_LABELS, worst_cases
+    from helpmate.evals.report import SUMMARY_LABELS, kind_lines, worst_cases
 
     previous = _read_baseline(baseline) if baseline else None
     if report is not None and report.exists() and not report.is_dir():
@@ -98,6 +99,18 @@ def run_eval(
         for key, value in doc["summary"].items():
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             print(f"{SUMMARY_LABELS.get(key, key):<45} {shown}")
+        kinds = kind_lines(doc)
+        if kinds:
+            print("\nsafeguarding per kind (raised: urgent or concern; +asking: worth asking included)")
+            print("\n".join(kinds))
+            missed = [c for c in doc["cases"] if c["expected_safeguarding"] and not c["flagged_safeguarding"]]
+            alarms = [c for c in doc["cases"] if c["flagged_safeguarding"] and not c["expected_safeguarding"]]
+            shown_cases = len(doc["cases"]) if verbose else 5
+            for case in missed[:shown_cases]:
+                asked = ", ".join(case["safeguarding_kinds"]) or "nothing"
+                print(f"  missed {case['case_id']} (a {case['expected_kind']} case; raised {asked})")
+            for case in alarms[:shown_cases]:
+                print(f"  false alarm {case['case_id']} ({', '.join(case['safeguarding_kinds'])})")
         for case in worst_cases(doc, len(doc["cases"]) if verbose else 5):
             missed = [
                 names.get(r, r) for r in case["relevant"] if r not in case["services"] + case["community"]

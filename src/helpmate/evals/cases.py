@@ -4,11 +4,18 @@ A file holds ``cases:``, each with ``id``, ``area``, ``situation`` (one message)
 short conversation), ``needs`` (expected need ids), ``safeguarding`` (true/false) with an optional
 ``safeguarding_category``, ``relevant`` (record ids a good worker would suggest), optional
 ``must_not`` (ids that would be wrong or unsafe) and ``notes``.
+
+A safeguarding set (evals/safeguarding/) adds, per case: ``safeguarding_kind`` (what a safeguarding
+lead would name, from helpmate/data/safeguarding/kinds.yaml), ``also`` (other kinds that would be
+right too), ``safeguarding_level`` (urgent, concern or check), ``variety`` (how it is said:
+shorthand, dialect, second language...) and, for an ordinary case, ``looks_like`` (the risk it
+resembles without being one).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -34,6 +41,11 @@ class Case(BaseModel):
     needs: list[str] = []
     safeguarding: bool = False
     safeguarding_category: str | None = None
+    safeguarding_kind: str | None = None
+    also: list[str] = []
+    safeguarding_level: Literal["urgent", "concern", "check"] | None = None
+    variety: str | None = None
+    looks_like: str | None = None
     relevant: list[str] = []
     must_not: list[str] = []
     notes: str = ""
@@ -46,7 +58,14 @@ class Case(BaseModel):
             raise ValueError("give 'situation' or 'turns', not both")
         if self.safeguarding_category and self.safeguarding_category not in SAFEGUARDING_CATEGORIES:
             raise ValueError(f"safeguarding_category must be one of {', '.join(SAFEGUARDING_CATEGORIES)}")
+        if self.safeguarding_kind and not self.safeguarding:
+            raise ValueError("safeguarding_kind is for a case with safeguarding: true")
         return self
+
+    @property
+    def expected_kinds(self) -> list[str]:
+        """The kinds that would be right for this case (its kind first)."""
+        return [k for k in [self.safeguarding_kind, *self.also] if k]
 
     @property
     def messages(self) -> list[str]:

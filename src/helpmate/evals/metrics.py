@@ -22,7 +22,13 @@ class CaseResult:
     must_not: list[str] = field(default_factory=list)
     expected_safeguarding: bool = False
     flagged_safeguarding: bool = False
+    """An alert at urgent or concern level was raised."""
+    checked_safeguarding: bool = False
+    """Any alert was raised, a "worth asking about" (check) included."""
     safeguarding_categories: list[str] = field(default_factory=list)
+    safeguarding_kinds: list[str] = field(default_factory=list)
+    expected_kind: str | None = None
+    expected_kinds: list[str] = field(default_factory=list)
     unknown_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -120,11 +126,57 @@ def summarise(results: list[CaseResult]) -> dict[str, float]:
             sum(r.flagged_safeguarding for r in expected_sg) / len(expected_sg) if expected_sg else 1.0
         ),
         "safeguarding_false_alarms": sum(r.flagged_safeguarding for r in ordinary),
+        "safeguarding_recall_with_checks": (
+            sum(r.checked_safeguarding for r in expected_sg) / len(expected_sg) if expected_sg else 1.0
+        ),
+        "safeguarding_checks_on_ordinary": sum(
+            r.checked_safeguarding and not r.flagged_safeguarding for r in ordinary
+        ),
+        "safeguarding_false_alarm_rate": (
+            sum(r.flagged_safeguarding for r in ordinary) / len(ordinary) if ordinary else 0.0
+        ),
+        "safeguarding_kind_right": _kind_right(expected_sg),
         "must_not_violations": sum(len(r.violations) for r in results),
         "unknown_ids": sum(len(r.unknown_ids) for r in results),
         "latency_p50_ms": percentile(times, 0.5) * 1000,
         "latency_p95_ms": percentile(times, 0.95) * 1000,
     }
+
+
+def _kind_right(risks: list[CaseResult]) -> float:
+    """Of the risk cases that name a kind, the share where an alert named it (or an ``also``)."""
+    named = [r for r in risks if r.expected_kinds]
+    if not named:
+        return 1.0
+    return sum(bool(set(r.expected_kinds) & set(r.safeguarding_kinds)) for r in named) / len(named)
+
+
+def by_kind(results: list[CaseResult]) -> dict[str, dict[str, float]]:
+    """Per expected safeguarding kind: cases, the share raised (urgent or concern), the share raised
+    with "worth asking about" included, and the share whose alert named the right kind; and per
+    kind a lookalike resembles (``looks_like`` is not kept: ordinary cases are grouped under
+    "(ordinary)"), the false alarms."""
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in results:
+        if result.expected_safeguarding:
+            groups[result.expected_kind or "(no kind)"].append(result)
+    out: dict[str, dict[str, float]] = {}
+    for kind, members in sorted(groups.items()):
+        out[kind] = {
+            "cases": len(members),
+            "raised": sum(r.flagged_safeguarding for r in members) / len(members),
+            "raised_with_checks": sum(r.checked_safeguarding for r in members) / len(members),
+            "kind_right": _kind_right(members),
+        }
+    ordinary = [r for r in results if not r.expected_safeguarding]
+    if ordinary:
+        out["(ordinary)"] = {
+            "cases": len(ordinary),
+            "raised": sum(r.flagged_safeguarding for r in ordinary) / len(ordinary),
+            "raised_with_checks": sum(r.checked_safeguarding for r in ordinary) / len(ordinary),
+            "kind_right": 0.0,
+        }
+    return out
 
 
 def breakdown(results: list[CaseResult], key: str) -> dict[str, dict[str, float]]:

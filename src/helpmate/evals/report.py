@@ -14,8 +14,12 @@ SUMMARY_LABELS = {
     "mrr": "reciprocal rank of the first hit",
     "need_precision": "need detection precision",
     "need_recall": "need detection recall",
-    "safeguarding_recall": "safeguarding recall",
-    "safeguarding_false_alarms": "safeguarding false alarms",
+    "safeguarding_recall": "safeguarding recall (urgent or concern)",
+    "safeguarding_false_alarms": "safeguarding false alarms (urgent or concern)",
+    "safeguarding_recall_with_checks": "safeguarding recall, worth-asking included",
+    "safeguarding_checks_on_ordinary": "ordinary cases with only a worth-asking",
+    "safeguarding_false_alarm_rate": "safeguarding false alarm rate",
+    "safeguarding_kind_right": "risks whose alert named the right kind",
     "must_not_violations": "must-not suggestions shown",
     "unknown_ids": "suggestions not in the library",
     "latency_p50_ms": "latency p50 (ms)",
@@ -27,6 +31,20 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if value < 10 else f"{value:.1f}"
     return str(value)
+
+
+def kind_lines(doc: dict[str, Any]) -> list[str]:
+    """The per-kind safeguarding table as text lines (empty when no case names a kind)."""
+    rows = doc.get("per_kind") or {}
+    if not any(kind not in ("(no kind)", "(ordinary)") for kind in rows):
+        return []
+    lines = [f"{'kind':<24} {'cases':>5} {'raised':>7} {'+asking':>8} {'kind ok':>8}"]
+    for kind, row in rows.items():
+        lines.append(
+            f"{kind:<24} {row['cases']:>5} {row['raised']:>7.2f} {row['raised_with_checks']:>8.2f} "
+            f"{row['kind_right'] if kind != '(ordinary)' else float('nan'):>8.2f}"
+        )
+    return lines
 
 
 def worst_cases(doc: dict[str, Any], count: int = 10) -> list[dict[str, Any]]:
@@ -64,11 +82,12 @@ def render_html(doc: dict[str, Any], names: dict[str, str]) -> str:
     safeguarding = (
         "".join(
             f"<tr><td>{esc(c['case_id'])}</td><td>{'yes' if c['expected_safeguarding'] else 'no'}</td>"
-            f"<td>{'yes' if c['flagged_safeguarding'] else 'no'}</td>"
-            f"<td>{esc(', '.join(c['safeguarding_categories']) or '-')}</td>"
+            f"<td>{'yes' if c['flagged_safeguarding'] else ('worth asking' if c.get('checked_safeguarding') else 'no')}</td>"
+            f"<td>{esc(', '.join(c.get('safeguarding_kinds') or c['safeguarding_categories']) or '-')}"
+            f"{' (expected ' + esc(', '.join(c['expected_kinds'])) + ')' if c.get('expected_kinds') else ''}</td>"
             f"<td>{'ok' if c['expected_safeguarding'] == c['flagged_safeguarding'] else 'MISMATCH'}</td></tr>"
             for c in doc["cases"]
-            if c["expected_safeguarding"] or c["flagged_safeguarding"]
+            if c["expected_safeguarding"] or c.get("checked_safeguarding")
         )
         or "<tr><td colspan=5>No case expects or raised a safeguarding alert.</td></tr>"
     )
@@ -117,6 +136,7 @@ ul{{margin:0;padding-left:1.2em}}small{{color:#555}}</style></head><body>
 <h2>Recall per track</h2>{_bars(tracks)}
 <h2>Recall per need (worst first)</h2>{_bars(needs)}
 <h2>Recall per area</h2>{_bars(areas)}
+<h2>Safeguarding per kind</h2><pre>{esc(chr(10).join(kind_lines(doc))) or "No case names a kind."}</pre>
 <h2>Safeguarding</h2><table><tr><th>case</th><th>expected</th><th>raised</th><th>categories</th><th></th></tr>{safeguarding}</table>
 <h2>Weakest cases: expected against shown</h2>
 <table><tr><th>case</th><th>needs</th><th>expected (&#10003; shown)</th><th>shown (&#10003; relevant)</th></tr>{"".join(worst)}</table>
@@ -139,6 +159,9 @@ def render_markdown(doc: dict[str, Any], names: dict[str, str]) -> str:
     lines += ["", "## Recall per need", "", "| need | cases | detected | recall |", "|---|---|---|---|"]
     for need, row in sorted(doc["per_need"].items(), key=lambda kv: kv[1]["recall"]):
         lines.append(f"| {need} | {row['cases']} | {row['detected']:.2f} | {row['recall']:.2f} |")
+    kinds = kind_lines(doc)
+    if kinds:
+        lines += ["", "## Safeguarding per kind", "", "```", *kinds, "```"]
     lines += ["", "## Weakest cases", ""]
     for case in worst_cases(doc, 5):
         missed = [names.get(r, r) for r in case["relevant"] if r not in case["services"] + case["community"]]

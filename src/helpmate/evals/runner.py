@@ -9,6 +9,9 @@ from helpmate.assistant.suggest import Suggester
 from helpmate.evals.cases import Case
 from helpmate.evals.metrics import CaseResult
 
+RAISED = ("urgent", "concern")
+"""The levels that are an alert; ``check`` ("worth asking about") is counted on its own."""
+
 
 def run_case(suggester: Suggester, case: Case, limit: int = 5) -> CaseResult:
     by_id = suggester.index.by_id
@@ -29,8 +32,12 @@ def run_case(suggester: Suggester, case: Case, limit: int = 5) -> CaseResult:
         relevant_tracks={r: by_id[r].track for r in case.relevant if r in by_id},
         must_not=case.must_not,
         expected_safeguarding=case.safeguarding,
-        flagged_safeguarding=bool(data["safeguarding"]),
+        flagged_safeguarding=any(a["level"] in RAISED for a in data["safeguarding"]),
+        checked_safeguarding=bool(data["safeguarding"]),
         safeguarding_categories=[a["category"] for a in data["safeguarding"]],
+        safeguarding_kinds=[a.get("kind") or a["category"] for a in data["safeguarding"]],
+        expected_kind=case.safeguarding_kind,
+        expected_kinds=case.expected_kinds,
         unknown_ids=[i for i in services + community if i not in by_id],
         seconds=seconds,
     )

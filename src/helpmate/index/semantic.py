@@ -4,11 +4,13 @@ The exemplar bank (``knowledge/bank.py``) is embedded with the index's embedder,
 everyday examples are added as texts that are not risks, and a softmax classifier
 (``index/classifier.py``) is trained on them. Its weights are kept with the need vectors of the
 generation, so a search only multiplies a few vectors; the bank's texts are never embedded again
-until the bank, the taxonomy or the embedder changes.
+until the bank, the taxonomy or the embedder changes; the shipped bank's vectors for MiniLM come
+with the package (``vectors-all-MiniLM-L6-v2.npz``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ def semantic_arrays(
     texts, labels = bank.labelled()
     if not any(label != NONE for label in labels):
         return {}
-    risk_vecs = embedder.embed(texts)
+    risk_vecs = embed_bank(embedder, texts)
     keep = np.array([needs[int(i)].id not in excluded for i in example_need], dtype=bool)
     ordinary = example_vecs[keep] if len(example_vecs) else np.zeros((0, risk_vecs.shape[1]), np.float32)
     vectors = np.vstack([risk_vecs, ordinary])
@@ -51,9 +53,59 @@ def semantic_arrays(
     }
 
 
+SHIPPED_VECTORS = "vectors-{name}.npz"
+"""The shipped bank's vectors per embedder (helpmate/data/safeguarding/), written by
+``python -m helpmate.index.semantic`` after the bank changes: a first index then embeds the
+taxonomy's examples but not the 6,000 bank texts (minutes on two cores)."""
+
+
+def text_keys(texts: list[str]) -> np.ndarray:
+    return np.array([hashlib.sha256(t.encode()).digest()[:8] for t in texts], dtype="S8")
+
+
+def shipped_vectors(name: str) -> dict[bytes, np.ndarray]:
+    path = data.path("safeguarding", SHIPPED_VECTORS.format(name=name))
+    if not path.exists():
+        return {}
+    with np.load(path, allow_pickle=False) as arrays:
+        keys, vectors = arrays["keys"], arrays["vectors"]
+        return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+
+
+def embed_bank(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """The bank's vectors: shipped ones where the text and the embedder match, the rest embedded."""
+    known = shipped_vectors(embedder.name)
+    keys = [bytes(k) for k in text_keys(texts)]
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    fresh = embedder.embed([texts[i] for i in missing]) if missing else None
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in known:
+            out[i] = known[key]
+    if fresh is not None:
+        out[missing] = fresh
+    return out
+
+
+def write_shipped_vectors(embedder: Embedder) -> Path:
+    """Embed the shipped bank (not a library's) and save it beside the bank files."""
+    texts, _ = load_bank(None).labelled()
+    texts = list(dict.fromkeys(texts))
+    path = data.path("safeguarding", SHIPPED_VECTORS.format(name=embedder.name))
+    vectors = embedder.embed(texts).astype(np.float16)
+    np.savez_compressed(path, keys=text_keys(texts), vectors=vectors)
+    return path
+
+
 def load_classifier(arrays: dict[str, Any]) -> Classifier | None:
     return Classifier.from_arrays(arrays, PREFIX)
 
 
 def bank_for(library_root: Path | None) -> Bank:
     return load_bank(library_root)
+
+
+if __name__ == "__main__":  # python -m helpmate.index.semantic: after editing the shipped bank
+    from helpmate.index.embedders import MiniLMEmbedder
+
+    print(write_shipped_vectors(MiniLMEmbedder(batch_size=32)))

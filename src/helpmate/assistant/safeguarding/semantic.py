@@ -26,6 +26,8 @@ from helpmate.knowledge.bank import NONE
 
 MIN_WORDS = 3
 """Parts shorter than this say too little to compare."""
+TIE = 0.02
+"""Probabilities this close are one finding: the shorter part is shown as the evidence."""
 
 
 @dataclass
@@ -61,8 +63,11 @@ class SemanticLayer:
             if p < self.check:
                 continue
             kind = self.classifier.classes[int(np.argmax(probs[row]))]
-            if kind not in best or p > best[kind][0]:
-                best[kind] = (float(p), row)
+            if kind not in best or p > best[kind][0] + TIE or (
+                p >= best[kind][0] - TIE and len(units[row]) < len(units[best[kind][1]])
+            ):
+                # The worker reads the evidence: of parts about as likely, the shortest says it.
+                best[kind] = (max(float(p), best[kind][0]) if kind in best else float(p), row)
         return [
             Match(kind, "concern" if p >= self.concern else "check", units[row], -1)
             for kind, (p, row) in best.items()
