@@ -64,14 +64,14 @@ def test_helpmate_chat_in_tmux(tmux: Callable[..., str]) -> None:
     )
     tmux("send-keys", "-t", "chat", "Enter")
     tmux("send-keys", "-t", "chat", "-l", "Q")
-    shown = wait_for(screen, "SAFEGUARDING URGENT: domestic abuse", "GARDENING")
+    shown = wait_for(screen, "SAFEGUARDING URGENT: Domestic abuse", "GARDENING")
     assert "999" in shown
     # the message line: one row, after the bar on its left
     message_line = [line for line in shown.splitlines() if line.startswith(("▊", "▌", "▎"))][-1]
     assert message_line.strip("▊▎ ") == "Q", message_line
     tmux("send-keys", "-t", "chat", "BSpace")
     tmux("send-keys", "-t", "chat", "C-g")
-    after = wait_for(screen, "acknowledged", "Acknowledged (f4 their routes): domestic abuse")
+    after = wait_for(screen, "acknowledged", "Acknowledged (f4 their routes): Domestic abuse")
     banner = after.splitlines()[1]  # under the title bar: the alert, now on one line
-    assert banner.strip().startswith("Acknowledged (f4 their routes): domestic abuse"), banner
+    assert banner.strip().startswith("Acknowledged (f4 their routes): Domestic abuse"), banner
     tmux("send-keys", "-t", "chat", "C-q")

@@ -61,7 +61,7 @@ def test_the_app_conversation_leaves_ids_and_counts_only(library: Path, tmp_path
     for message in MESSAGES:
         turn = conversation.turn(message)
         assert not turn.error
-    shown = [h.record.id for g in conversation.groups() for h in g.services + g.community]
+    shown = [h.record.id for g in conversation.view().groups for h in g.services + g.community]
     conversation.pin(shown[0])
     conversation.dismiss(shown[1], "Other: Cousin Ayo runs it")
     assert conversation.insight.flush(30) and not conversation.insight.problem

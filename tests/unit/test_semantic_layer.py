@@ -42,7 +42,17 @@ def layer() -> SemanticLayer:
         + [[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 1, 1]],
         dtype=np.float32,
     )
-    labels = ["suicide", "suicide", "adult-physical", "adult-physical", NONE, NONE, "adult-physical", "adult-physical", NONE]
+    labels = [
+        "suicide",
+        "suicide",
+        "adult-physical",
+        "adult-physical",
+        NONE,
+        NONE,
+        "adult-physical",
+        "adult-physical",
+        NONE,
+    ]
     classifier = train(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), labels)
     return SemanticLayer(classifier, embed, lexicon(), concern=0.9, check=0.5)
 
@@ -58,7 +68,9 @@ def test_the_clause_that_carries_the_risk_raises_it_with_its_words() -> None:
 
 
 def test_an_ordinary_message_raises_nothing() -> None:
-    assert layer().matches(READER.read("He wants to join a walking group and learn to cook on a budget.")) == []
+    assert (
+        layer().matches(READER.read("He wants to join a walking group and learn to cook on a budget.")) == []
+    )
 
 
 def test_a_risk_answered_no_or_in_the_past_raises_nothing() -> None:

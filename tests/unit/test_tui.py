@@ -95,7 +95,7 @@ async def test_a_safeguarding_alert_is_in_words_at_the_top_and_stays_until_ackno
         assert not banner.has_class("-pending")
         await say(pilot, ABUSE)
         assert banner.has_class("-pending") and banner.region.y <= 2
-        assert "SAFEGUARDING URGENT: domestic abuse" in plain(app) and "1 alert" in plain(app)
+        assert "SAFEGUARDING URGENT: Domestic abuse" in plain(app) and "1 alert" in plain(app)
         assert "999" in str(banner.query_one("#alert-routes-text").render())
         await say(pilot, "She loves gardening.")
         assert banner.has_class("-pending"), "an alert must stay until it is acknowledged"
@@ -464,10 +464,10 @@ async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_
         await settle(pilot)
         await say(pilot, ABUSE)
         text = chat_text(app)
-        assert "SAFEGUARDING URGENT: domestic abuse" in text and "I understood" in text
+        assert "SAFEGUARDING URGENT: Domestic abuse" in text and "I understood" in text
         assert "language model failed" in text and "own reply" in text
         assert app.main_screen.query_one(AlertBanner).has_class("-pending")
-        assert "SAFEGUARDING URGENT: domestic abuse" in plain(app)
+        assert "SAFEGUARDING URGENT: Domestic abuse" in plain(app)
         assert app.main_screen.query_one("#services", PlanColumn).option_count > 1
         await pilot.press(*"still typing")
         assert app.main_screen.query_one("#message", Input).value == "still typing"

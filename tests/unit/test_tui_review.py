@@ -36,7 +36,7 @@ from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
     settle,
 )
 
-DIE = "She said she wants to die and has been cutting herself."
+DIE = "She said she wants to die."
 
 
 def chat_text(app: Any) -> str:
@@ -53,7 +53,7 @@ def saved(runtime: Runtime, app: Any) -> dict[str, Any]:
 
 
 @pytest.mark.asyncio
-async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(runtime: Runtime) -> None:
+async def test_two_alerts_at_80x24_both_show_a_line_graver_first_with_a_count(runtime: Runtime) -> None:
     app = app_for(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -62,10 +62,10 @@ async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(ru
         banner = app.main_screen.query_one(AlertBanner)
         text = plain(app)
         assert "2 alerts" in text
-        assert "SAFEGUARDING URGENT: domestic abuse" in text
-        assert "SAFEGUARDING URGENT: suicide or self-harm" in text
-        # both urgent: the newest first
-        assert text.index("suicide or self-harm") < text.index("domestic abuse")
+        assert "SAFEGUARDING URGENT: Domestic abuse" in text
+        assert "SAFEGUARDING URGENT: Suicide risk" in text
+        # both urgent: the graver category first (the one order of safeguarding.yaml)
+        assert text.index("Suicide risk") < text.index("Domestic abuse")
         # the whole banner is on the screen, and the message line below it
         assert banner.region.bottom <= 24 - 5
         # the routes: a view that takes focus and scrolls
@@ -86,19 +86,23 @@ async def test_two_alerts_at_80x24_both_show_a_line_newest_first_with_a_count(ru
 
 
 @pytest.mark.asyncio
-async def test_pending_alerts_put_urgent_before_concern_then_newest_first(runtime: Runtime) -> None:
+async def test_pending_alerts_put_urgent_before_concern_then_the_graver_category(runtime: Runtime) -> None:
+    from helpmate.assistant.safeguarding import Alert
     from helpmate.tui.conversation import Conversation
     from tests.unit.test_tui_support import FixedStore
 
     conversation = Conversation(runtime, FixedStore(runtime.settings.sessions_dir))
     conversation.situation.alerts = [
-        {"category": "neglect", "level": "concern", "evidence": "a", "route": {}},
-        {"category": "domestic-abuse", "level": "urgent", "evidence": "b", "route": {}},
-        {"category": "money", "level": "concern", "evidence": "c", "route": {}},
-        {"category": "suicide-self-harm", "level": "urgent", "evidence": "d", "route": {}},
+        Alert.from_json({"category": c, "level": level, "evidence": e, "label": c})
+        for c, level, e in [
+            ("adult-at-risk", "concern", "a"),
+            ("domestic-abuse", "urgent", "b"),
+            ("child-at-risk", "concern", "c"),
+            ("suicide-self-harm", "urgent", "d"),
+        ]
     ]
     shown = [a.label for a in conversation.pending_alerts()]
-    assert shown == ["suicide or self-harm", "domestic abuse", "money", "neglect"]
+    assert shown == ["suicide-self-harm", "domestic-abuse", "child-at-risk", "adult-at-risk"]
 
 
 # ------------------------------------------------------------------ 2. ctrl+g while a message is in flight
@@ -128,7 +132,7 @@ async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
         await settle(pilot)
         acknowledged = app.jobs.conversation.situation.acknowledged  # type: ignore[union-attr]
         assert [a.split(":")[0] for a in acknowledged] == ["domestic-abuse"]
-        assert banner.has_class("-pending") and "suicide" in plain(app)
+        assert banner.has_class("-pending") and "suicide" in plain(app).lower()
 
 
 # ------------------------------------------------------------------ 3. a turn that fails after safeguarding
@@ -150,10 +154,10 @@ async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
         monkeypatch.setattr(Suggester, "suggest", broken)
         await say(pilot, ABUSE)
         banner = app.main_screen.query_one(AlertBanner)
-        assert banner.has_class("-pending") and "domestic abuse" in plain(app)
+        assert banner.has_class("-pending") and "Domestic abuse" in plain(app)
         assert "the index went away" in chat_text(app)
         alerts = saved(runtime, app)["situation"]["alerts"]
-        assert [a.category for a in alerts] == ["domestic-abuse"]
+        assert [a["category"] for a in alerts] == ["domestic-abuse"]
         await pilot.press(*"still typing")
         assert app.main_screen.query_one("#message").value == "still typing"  # type: ignore[attr-defined]
 

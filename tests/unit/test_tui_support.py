@@ -22,6 +22,7 @@ from textual.widgets import Input
 from helpmate.assistant.engine import Engine, Situation, Turn
 from helpmate.assistant.plan import NeedGroup, offer
 from helpmate.assistant.runtime import Runtime
+from helpmate.assistant.safeguarding import Alert
 from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
@@ -196,31 +197,37 @@ SCRIPTED_RECORDS = [
     _record("com-garden", "Tanyard Community Garden", "community"),
     _record("com-safe", "Safe Spaces in Local Shops", "community"),
 ]
-SCRIPTED_ALERT = {
-    "category": "domestic-abuse",
-    "level": "urgent",
-    "evidence": "partner hit",
-    "route": {
-        "urgent": "If someone is in immediate danger, call 999.",
-        "steps": [
-            "Talk privately and safely.",
-            "Offer the National Domestic Abuse Helpline (0808 2000 247).",
-        ],
-    },
-}
-SCRIPTED_SECOND_ALERT = {
-    "category": "suicide-self-harm",
-    "level": "urgent",
-    "evidence": "wants to die",
-    "route": {
-        "urgent": "If life is at risk now, call 999; stay with them.",
-        "steps": [
-            "Ask directly about suicide: it does not put the idea in their head.",
-            "Samaritans are there day and night on 116 123.",
-            "Tell your safeguarding lead today.",
-        ],
-    },
-}
+SCRIPTED_ALERT = Alert.from_json(
+    {
+        "category": "domestic-abuse",
+        "label": "Domestic abuse",
+        "level": "urgent",
+        "evidence": "partner hit",
+        "route": {
+            "urgent": "If someone is in immediate danger, call 999.",
+            "steps": [
+                "Talk privately and safely.",
+                "Offer the National Domestic Abuse Helpline (0808 2000 247).",
+            ],
+        },
+    }
+)
+SCRIPTED_SECOND_ALERT = Alert.from_json(
+    {
+        "category": "suicide-self-harm",
+        "label": "Suicide or self-harm",
+        "level": "urgent",
+        "evidence": "wants to die",
+        "route": {
+            "urgent": "If life is at risk now, call 999; stay with them.",
+            "steps": [
+                "Ask directly about suicide: it does not put the idea in their head.",
+                "Samaritans are there day and night on 116 123.",
+                "Tell your safeguarding lead today.",
+            ],
+        },
+    }
+)
 PLAN = {  # need -> (services, community)
     "domestic-abuse": (["svc-refuge"], ["com-safe"]),
     "loneliness": (["svc-link"], ["com-shed", "com-garden"]),

@@ -128,14 +128,14 @@ async def test_no_message_or_screen_shows_a_slug_or_an_id(scripted: ScriptedRunt
         await say(pilot, ABUSE)
         await say(pilot, DIE)
         await look("two alerts")
-        assert "SAFEGUARDING URGENT: suicide or self-harm" in plain(app)
+        assert "SAFEGUARDING URGENT: Suicide or self-harm" in plain(app)
         await pilot.press("ctrl+g")
         await look("acknowledging")
         assert (
-            "Safeguarding alerts acknowledged (saved in the session): suicide or self-harm, domestic abuse."
+            "Safeguarding alerts acknowledged (saved in the session): Suicide or self-harm, Domestic abuse."
             in (chat_text(app))
         )
-        assert 'Acknowledged (f4 their routes): suicide or self-harm ("wants to die")' in plain(app)
+        assert 'Acknowledged (f4 their routes): Suicide or self-harm ("wants to die")' in plain(app)
         await pilot.press("ctrl+l", "down", "p")
         await look("pinning")
         assert "Pinned Social Prescribing Link Workers into the plan." in chat_text(app)
@@ -184,7 +184,7 @@ async def test_a_reply_names_records_and_alerts_in_words(scripted: ScriptedRunti
         "Try [com-shed] too; [not-a-record] stays."
     )
     assert readable(reply, records.get) == (
-        'SAFEGUARDING URGENT: domestic abuse (heard: "partner hit").\n'
+        'SAFEGUARDING URGENT: Domestic abuse (heard: "partner hit").\n'
         "- service: Northgate Refuge: safe rooms.\n"
         "Try Northgate Men's Shed too; [not-a-record] stays."
     )

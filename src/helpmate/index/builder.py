@@ -267,7 +267,9 @@ def _write_need_vectors(
     keyword_vecs = embedder.embed([k for _, k in keywords])
     example_need = np.array([i for i, _ in examples], dtype=np.int32)
     reads_meaning = getattr(embedder, "reads_meaning", True)
-    semantic = semantic_arrays(embedder, needs, bank, example_vecs, example_need) if bank and reads_meaning else {}
+    semantic = (
+        semantic_arrays(embedder, needs, bank, example_vecs, example_need) if bank and reads_meaning else {}
+    )
     arrays: dict[str, Any] = {
         **semantic,
         "example_vecs": example_vecs,

@@ -45,14 +45,14 @@ class Hit(Protocol):
 # ---------------------------------------------------------------------------------- alerts
 
 CATEGORY_LABELS = {
-    "immediate-danger": "immediate danger",
-    "suicide-self-harm": "suicide or self-harm",
-    "domestic-abuse": "domestic abuse",
-    "child-at-risk": "a child at risk",
-    "adult-at-risk": "an adult at risk",
+    "immediate-danger": "Immediate danger",
+    "suicide-self-harm": "Suicide or self-harm",
+    "domestic-abuse": "Domestic abuse",
+    "child-at-risk": "A child at risk",
+    "adult-at-risk": "An adult at risk",
 }
-"""What a worker reads for each safeguarding category (the README's words), until the engine's
-typed alerts carry their own label."""
+"""What a worker reads for a safeguarding category a reply names by its slug (a model's reply, an
+older session): the labels of helpmate/data/safeguarding/kinds.yaml."""
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,10 @@ class SemanticLayer:
             if p < self.check:
                 continue
             kind = self.classifier.classes[int(np.argmax(probs[row]))]
-            if kind not in best or p > best[kind][0] + TIE or (
-                p >= best[kind][0] - TIE and len(units[row]) < len(units[best[kind][1]])
+            if (
+                kind not in best
+                or p > best[kind][0] + TIE
+                or (p >= best[kind][0] - TIE and len(units[row]) < len(units[best[kind][1]]))
             ):
                 # The worker reads the evidence: of parts about as likely, the shortest says it.
                 best[kind] = (max(float(p), best[kind][0]) if kind in best else float(p), row)
