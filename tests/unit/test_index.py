@@ -78,9 +78,10 @@ def test_interrupted_build_leaves_the_previous_index_usable(
     assert read_manifest(home / "index") == before
     index = Index.load(home / "index", VectorStore.open(home / "index" / "chroma", None))
     assert index.by_id["wr-com-mens-shed"].name == "Wrenford Men's Shed"
-    # The next build finishes the job and clears the half-built generation.
+    # The next build finishes the job (the vector embedded before the interruption was kept) and
+    # clears the half-built generation.
     report, store = build(library, home, embedder)
-    assert report.embedded == 1
+    assert (report.embedded, report.resumed) == (0, 1)
     assert [n for n in store.names() if n.startswith("helpmate-g")] == [f"helpmate-g{report.generation}"]
 
 
@@ -92,9 +93,14 @@ def test_missing_or_damaged_index_says_what_to_run(
     with pytest.raises(HelpmateError, match="helpmate kb index"):
         Index.load(home / "index", store)
     report, store = build(library, home, embedder)
-    (home / "index" / f"g{report.generation}" / "keyword.pkl").write_bytes(b"garbage")
-    with pytest.raises(HelpmateError, match="--rebuild"):
-        Index.load(home / "index", store)
+    folder = home / "index" / f"g{report.generation}"
+    for damaged in ("keyword/vocab.index.json", "keyword/data.csc.index.npy", "vectors.npy", "needs.npz"):
+        saved = (folder / damaged).read_bytes()
+        (folder / damaged).write_bytes(b"garbage")
+        with pytest.raises(HelpmateError, match="damaged.*--rebuild"):
+            Index.load(home / "index", store)
+        (folder / damaged).write_bytes(saved)
+    Index.load(home / "index")
     (home / "index" / "manifest.json").write_text("{not json")
     with pytest.raises(HelpmateError, match="--rebuild"):
         Index.load(home / "index", store)
