@@ -155,3 +155,27 @@ def test_a_contact_change_reuses_the_vector(
     report, store = build(library, home, embedder)
     assert not report.up_to_date and report.embedded == 0 and report.reused == first.records
     assert Index.load(home / "index", store).by_id["wr-com-mens-shed"].contact.phone == "01632 960999"
+
+
+def test_an_index_of_the_earlier_layout_is_brought_up_to_date_reusing_its_vectors(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """Before, the vectors lived only in Chroma and the keyword index was a pickle."""
+    import json
+    import shutil
+
+    home = tmp_path / "home"
+    first, _ = build(library, home, embedder)
+    folder = home / "index" / f"g{first.generation}"
+    (folder / "vectors.npy").unlink()
+    shutil.rmtree(folder / "keyword")
+    (folder / "keyword.pkl").write_bytes(b"an old pickle, never read")
+    manifest = json.loads((home / "index" / "manifest.json").read_text())
+    del manifest["keyword"]
+    (home / "index" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(HelpmateError, match="earlier helpmate.*helpmate kb index"):
+        Index.load(home / "index")
+    embedder.calls = 0
+    report, _ = build(library, home, embedder)
+    assert (report.embedded, report.reused) == (0, first.records) and embedder.calls == 0
+    assert Index.load(home / "index").vectors.shape == (first.records, 384)
