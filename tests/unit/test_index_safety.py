@@ -172,3 +172,22 @@ def test_a_cache_that_cannot_be_written_only_costs_time(library: Path, tmp_path:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would be")
     assert load_library(library, cache_dir=blocked / "library").records
+
+
+def test_loading_and_searching_the_index_imports_neither_bm25s_nor_chromadb(
+    library: Path, tmp_path: Path
+) -> None:
+    """bm25s pulls in scipy (0.6 s) and chromadb costs 0.7 s: builds pay them, searches do not."""
+    home = tmp_path / "home"
+    build(library, home)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from helpmate.index.search import Index\n"
+        "from helpmate.index.text import tokenize\n"
+        f"index = Index.load(Path({str(home / 'index')!r}))\n"
+        "assert index.keyword.scores(tokenize('lonely woodwork')).any()\n"
+        "print([m for m in ('bm25s', 'scipy', 'chromadb') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
