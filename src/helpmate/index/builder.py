@@ -238,8 +238,7 @@ def build_index(
         save_vectors(target, matrix)
         tell("writing the keyword index", 0, None)
         KeywordIndex.build(ids, (keyword_text(r) for r in library.records)).save(target / KEYWORD)
-        tell("embedding the needs", 0, None)
-        _write_need_vectors(library.needs, embedder, old or None, index_dir, needs_hash, target)
+        _write_need_vectors(library.needs, embedder, old or None, index_dir, needs_hash, target, tell)
         tell("writing the snapshot", 0, None)
         snapshot = {
             "records": [
@@ -365,17 +364,28 @@ def _write_need_vectors(
     index_dir: Path,
     needs_hash: str,
     target: Path,
+    tell: Progress,
 ) -> None:
+    """The needs' examples, descriptions and keywords embedded (2.7k short texts for the 40 needs of
+    the sample taxonomy, more than the sample's records), or copied when the needs did not change."""
     if manifest and manifest.get("needs_hash") == needs_hash and manifest.get("embedder") == embedder.name:
         previous = index_dir / manifest["folder"] / "needs.npz"
         if _has_keyword_vectors(previous):
+            tell("copying the need vectors", 0, None)
             shutil.copyfile(previous, target / "needs.npz")
             return
     examples = [(i, ex) for i, need in enumerate(needs) for ex in need.examples]
-    example_vecs = embedder.embed([ex for _, ex in examples])
-    search_vecs = embedder.embed([need_texts(n) for n in needs])
     keywords = [(i, k) for i, need in enumerate(needs) for k in need.keywords]
-    keyword_vecs = embedder.embed([k for _, k in keywords])
+    texts = [ex for _, ex in examples] + [need_texts(n) for n in needs] + [k for _, k in keywords]
+    tell("embedding the needs", 0, len(texts))
+    rows = []
+    for start in range(0, len(texts), 4 * CHUNK):
+        rows.append(embedder.embed(texts[start : start + 4 * CHUNK]))
+        tell("embedding the needs", min(start + 4 * CHUNK, len(texts)), len(texts))
+    vecs = np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
+    example_vecs = vecs[: len(examples)]
+    search_vecs = vecs[len(examples) : len(examples) + len(needs)]
+    keyword_vecs = vecs[len(examples) + len(needs) :]
     np.savez(
         target / "needs.npz",
         example_vecs=example_vecs,
