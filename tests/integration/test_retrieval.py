@@ -44,10 +44,13 @@ def test_retrieval_against_a_chroma_server(
     embedded = Settings(home=tmp_path / "embedded-home", knowledge=sample_library)
     for settings in (server, embedded):
         build_index(load_library(settings.knowledge), settings.index_dir, open_store(settings), minilm)
-    assert not (server.chroma_dir).exists()  # the vectors went to the server
+    assert not (server.chroma_dir).exists()  # the vectors went to the server (and beside the snapshot)
     text = "Mum of a toddler, new to the area, feels very alone and her money has run out before payday"
-    on_server = load_runtime(server, minilm).suggester.suggest(text, area="wrenford")
+    server_runtime = load_runtime(server, minilm)
+    on_server = server_runtime.suggester.suggest(text, area="wrenford")
     local = load_runtime(embedded, minilm).suggester.suggest(text, area="wrenford")
+    raw = server_runtime.index.hybrid(minilm.embed([text])[0], ["alone"], track="community", limit=3)
+    assert len(raw) == 3  # helpmate kb search queries the server
     assert [h.record.id for h in on_server.community] == [h.record.id for h in local.community]
     assert [h.record.id for h in on_server.services] == [h.record.id for h in local.services]
     assert {n.need.id for n in on_server.needs} & {"food", "money-benefits", "loneliness", "parenting"}
@@ -58,5 +61,6 @@ def test_unreachable_chroma_server_is_one_clear_error(tmp_path: Path) -> None:
     from tests.conftest import free_port
 
     settings = Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
+    store = open_store(settings)  # opened on first use: suggestions never need it
     with pytest.raises(HelpmateError, match="cannot reach the Chroma server"):
-        open_store(settings)
+        store.names()

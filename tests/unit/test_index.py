@@ -78,9 +78,10 @@ def test_interrupted_build_leaves_the_previous_index_usable(
     assert read_manifest(home / "index") == before
     index = Index.load(home / "index", VectorStore.open(home / "index" / "chroma", None))
     assert index.by_id["wr-com-mens-shed"].name == "Wrenford Men's Shed"
-    # The next build finishes the job and clears the half-built generation.
+    # The next build finishes the job (the vector embedded before the interruption was kept) and
+    # clears the half-built generation.
     report, store = build(library, home, embedder)
-    assert report.embedded == 1
+    assert (report.embedded, report.resumed) == (0, 1)
     assert [n for n in store.names() if n.startswith("helpmate-g")] == [f"helpmate-g{report.generation}"]
 
 
@@ -92,9 +93,14 @@ def test_missing_or_damaged_index_says_what_to_run(
     with pytest.raises(HelpmateError, match="helpmate kb index"):
         Index.load(home / "index", store)
     report, store = build(library, home, embedder)
-    (home / "index" / f"g{report.generation}" / "keyword.pkl").write_bytes(b"garbage")
-    with pytest.raises(HelpmateError, match="--rebuild"):
-        Index.load(home / "index", store)
+    folder = home / "index" / f"g{report.generation}"
+    for damaged in ("keyword/vocab.index.json", "keyword/data.csc.index.npy", "vectors.npy", "needs.npz"):
+        saved = (folder / damaged).read_bytes()
+        (folder / damaged).write_bytes(b"garbage")
+        with pytest.raises(HelpmateError, match="damaged.*--rebuild"):
+            Index.load(home / "index", store)
+        (folder / damaged).write_bytes(saved)
+    Index.load(home / "index")
     (home / "index" / "manifest.json").write_text("{not json")
     with pytest.raises(HelpmateError, match="--rebuild"):
         Index.load(home / "index", store)
@@ -149,3 +155,27 @@ def test_a_contact_change_reuses_the_vector(
     report, store = build(library, home, embedder)
     assert not report.up_to_date and report.embedded == 0 and report.reused == first.records
     assert Index.load(home / "index", store).by_id["wr-com-mens-shed"].contact.phone == "01632 960999"
+
+
+def test_an_index_of_the_earlier_layout_is_brought_up_to_date_reusing_its_vectors(
+    library: Path, tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """Before, the vectors lived only in Chroma and the keyword index was a pickle."""
+    import json
+    import shutil
+
+    home = tmp_path / "home"
+    first, _ = build(library, home, embedder)
+    folder = home / "index" / f"g{first.generation}"
+    (folder / "vectors.npy").unlink()
+    shutil.rmtree(folder / "keyword")
+    (folder / "keyword.pkl").write_bytes(b"an old pickle, never read")
+    manifest = json.loads((home / "index" / "manifest.json").read_text())
+    del manifest["keyword"]
+    (home / "index" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(HelpmateError, match="earlier helpmate.*helpmate kb index"):
+        Index.load(home / "index")
+    embedder.calls = 0
+    report, _ = build(library, home, embedder)
+    assert (report.embedded, report.reused) == (0, first.records) and embedder.calls == 0
+    assert Index.load(home / "index").vectors.shape == (first.records, 384)

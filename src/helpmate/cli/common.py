@@ -161,27 +161,31 @@ def _fingerprint(settings: Settings, fingerprint: Any) -> str | None:
 
 def _build(settings: Settings, why: str) -> Embedder:
     from helpmate.assistant.runtime import open_store
+    from helpmate.cli.indexing import LOCK, PhaseView
     from helpmate.index.builder import build_index, read_manifest
     from helpmate.index.embedders import make_embedder
     from helpmate.knowledge.library import load_library
-    from helpmate.knowledge.locks import library_lock
+    from helpmate.knowledge.locks import exclusive
 
     embedder = make_embedder(settings.embedder)
-    with library_lock(settings.home, "index build"):
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HelpmateError(
+            f"cannot write the index in {settings.index_dir}: {exc.strerror or exc}",
+            hint="free some space or make HELPMATE_HOME writable",
+        ) from exc
+    # The same lock as 'helpmate kb index': an automatic build and a manual one never run at once.
+    with exclusive(
+        settings.index_dir / LOCK, "index build", notify=lambda line: console_err(f"helpmate: {line}")
+    ):
         if why.startswith("no index") and read_manifest(settings.index_dir) is not None:
             return embedder  # built by whoever held the lock before us
         library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
         console_err(f"helpmate: {why} ({len(library.records)} records; 'helpmate kb index' does the same)")
         store = open_store(settings)
-        with progress_bar("building the index") as bar:
-            task = bar.add_task("embed", total=None)
-            report = build_index(
-                library,
-                settings.index_dir,
-                store,
-                embedder,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with PhaseView() as show:
+            report = build_index(library, settings.index_dir, store, embedder, progress=show)
     console_err(
         f"helpmate: index ready: {report.records} records, {report.embedded} embedded ({report.seconds:.1f} s)"
     )

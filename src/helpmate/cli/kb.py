@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from helpmate.cli.common import console_err, echo, progress_bar, safe, safe_json, settings_from_env
+from helpmate.cli.common import console_err, echo, safe, safe_json, settings_from_env
 from helpmate.cli.notices import notice
 
 app = typer.Typer(
@@ -73,31 +73,11 @@ def import_(
 
 @app.command("index")
 def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")] = False) -> None:
-    """Build or update the vector and keyword indexes from the library (incremental)."""
+    """Build or update the vector and keyword indexes from the library (incremental; one build at a
+    time; Ctrl-C keeps what was embedded)."""
+    from helpmate.cli.indexing import run_index
 
-    from helpmate.assistant.runtime import open_store
-    from helpmate.index.builder import build_index
-    from helpmate.index.embedders import make_embedder
-    from helpmate.knowledge.library import load_library
-
-    settings = settings_from_env()
-    library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
-    store = open_store(settings)
-    embedder = make_embedder(settings.embedder)
-    with progress_bar("embedding") as bar:
-        task = bar.add_task("embed", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        report = build_index(library, settings.index_dir, store, embedder, rebuild=rebuild, progress=progress)
-    if report.up_to_date:
-        typer.echo(f"index up to date: {report.records} records ({report.seconds:.2f} s)")
-    else:
-        typer.echo(
-            f"indexed {report.records} records: {report.embedded} embedded, {report.reused} reused, "
-            f"{report.removed} removed, generation {report.generation} ({report.seconds:.1f} s)"
-        )
+    run_index(rebuild)
 
 
 @app.command("search")

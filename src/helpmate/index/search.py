@@ -1,8 +1,10 @@
 """Search over the index: need-aware scoring for suggestions, and rank-fused raw hits.
 
-``Index.load`` opens the active generation named by the manifest and takes every record's vector
-from the vector store (Chroma, embedded or server) into memory: 5.6k records are 8.6 MB, and an
-exact cosine over all of them costs about a millisecond, less than an approximate query.
+``Index.load`` reads the active generation named by the manifest, files only (snapshot, record
+vectors, keyword index, need vectors: JSON and numpy without pickle), and writes nothing: the
+vector store is opened only by ``Index.hybrid`` (``helpmate kb search``). 5.6k records' vectors
+are 8.6 MB in memory, and an exact cosine over all of them costs about a millisecond, less than an
+approximate query.
 
 Two ways to search:
 
@@ -20,7 +22,6 @@ Two ways to search:
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from helpmate.errors import HelpmateError
-from helpmate.index.builder import read_manifest
+from helpmate.index.builder import KEYWORD, KEYWORD_FORMAT, read_manifest
 from helpmate.index.keyword import KeywordIndex
 from helpmate.index.store import ALL_AREAS, VectorStore, area_key
 from helpmate.index.text import tokenize
+from helpmate.index.vectors import load_vectors
 from helpmate.knowledge.library import with_shipped_kinds
 from helpmate.knowledge.places import Gazetteer
 from helpmate.knowledge.records import Area, Need, Record
@@ -111,8 +113,8 @@ class Index:
         areas: list[Area],
         keyword: KeywordIndex,
         need_vectors: dict[str, np.ndarray],
-        store: VectorStore,
-        collection: Any,
+        store: VectorStore | None,
+        vectors: np.ndarray,
         manifest: dict[str, Any],
     ) -> None:
         self.records = records
@@ -123,11 +125,11 @@ class Index:
         self.keyword = keyword
         self.need_vectors = need_vectors
         self.store = store
-        self.collection = collection
+        self._collection: Any = None
         self.manifest = manifest
         self._track_masks = {t: np.array([r.track == t for r in records], dtype=bool) for t in TRACKS}
         self._area_masks: dict[str | None, np.ndarray] = {}
-        self.vectors = self._fetch_vectors()
+        self.vectors = vectors if len(records) else np.zeros((0, 1), dtype=np.float32)
         need_ids = {n.id: i for i, n in enumerate(needs)}
         self.need_tags = np.zeros((len(records), len(needs)), dtype=np.float32)
         for row, record in enumerate(records):
@@ -158,39 +160,56 @@ class Index:
             dtype=np.int32,
         )
 
-    def _fetch_vectors(self) -> np.ndarray:
-        if not self.records:
-            return np.zeros((0, 1), dtype=np.float32)
-        found = self.store.vectors(self.collection, [r.id for r in self.records])
-        missing = [r.id for r in self.records if r.id not in found]
-        if missing:
-            raise HelpmateError(
-                f"the vector store lacks {len(missing)} record(s) of the index (e.g. {missing[0]})",
-                hint="run 'helpmate kb index --rebuild'",
-            )
-        return np.vstack([found[r.id] for r in self.records])
+    @property
+    def collection(self) -> Any:
+        """The generation's Chroma collection, opened on first use (only ``hybrid`` needs it)."""
+        if self._collection is None:
+            if self.store is None:
+                raise HelpmateError("this index was loaded without its vector store")
+            self._collection = self.store.get(self.manifest["collection"])
+        return self._collection
 
     @classmethod
-    def load(cls, index_dir: Path, store: VectorStore) -> Index:
-        manifest = read_manifest(index_dir)
-        if manifest is None:
-            raise HelpmateError(f"no index in {index_dir}", hint="run 'helpmate kb index' to build it")
+    def load(cls, index_dir: Path, store: VectorStore | None = None) -> Index:
+        """The active generation, read from its folder; no vector store is opened and nothing is
+        written, so a search works on a read-only or full disk. A build that switches generations
+        meanwhile (and removes the old folder) is followed to the new one."""
+        for attempt in range(3):
+            manifest = read_manifest(index_dir)
+            if manifest is None:
+                raise HelpmateError(f"no index in {index_dir}", hint="run 'helpmate kb index' to build it")
+            try:
+                return cls._load_generation(index_dir, manifest, store)
+            except HelpmateError:
+                if attempt == 2 or read_manifest(index_dir) == manifest:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @classmethod
+    def _load_generation(cls, index_dir: Path, manifest: dict[str, Any], store: VectorStore | None) -> Index:
         folder = index_dir / manifest["folder"]
+        if manifest.get("keyword") != KEYWORD_FORMAT:
+            raise HelpmateError(
+                f"the index in {folder} was built by an earlier helpmate",
+                hint="run 'helpmate kb index' to bring it up to date (vectors are reused)",
+            )
         try:
             snapshot = json.loads((folder / "snapshot.json").read_text(encoding="utf-8"))
-            with open(folder / "keyword.pkl", "rb") as handle:
-                keyword = pickle.load(handle)
-            vectors = dict(np.load(folder / "needs.npz"))
             records = [Record.model_validate(r) for r in snapshot["records"]]
             needs = with_shipped_kinds([Need.model_validate(n) for n in snapshot["needs"]])
             areas = [Area.model_validate(a) for a in snapshot.get("areas", [])]
-        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as exc:
+            keyword = KeywordIndex.load(folder / KEYWORD, [r.id for r in records])
+            with np.load(folder / "needs.npz", allow_pickle=False) as saved:
+                need_vectors = {name: saved[name] for name in saved.files}
+            vectors = load_vectors(folder, len(records))
+            if len(records) and vectors.shape[1] != need_vectors["search_vecs"].shape[1]:
+                raise ValueError("the record and need vectors differ in size")
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise HelpmateError(
                 f"the index in {folder} is damaged ({type(exc).__name__})",
                 hint="run 'helpmate kb index --rebuild'",
             ) from exc
-        collection = store.get(manifest["collection"])
-        return cls(records, needs, areas, keyword, vectors, store, collection, manifest)
+        return cls(records, needs, areas, keyword, need_vectors, store, vectors, manifest)
 
     # ------------------------------------------------------------------ filters
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+TOKENIZER = "light-1"
+"""Names this tokenizer in the index manifest: an index whose keyword terms came from another one is
+rebuilt (its vectors are reused)."""
 _WORD = re.compile(r"[a-z0-9][a-z0-9'+]*")
 STOPWORDS = frozenset(
     [

@@ -14,11 +14,11 @@ the record and what to do); ``validate`` collects every problem instead.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from helpmate.errors import HelpmateError
 from helpmate.knowledge.records import Area, Need, Record
@@ -239,6 +239,16 @@ def load_records_file(path: Path, problems: list[Problem] | None = None) -> list
 _SCHEMA = hashlib.sha256(json.dumps(Record.model_json_schema(), sort_keys=True).encode()).hexdigest()[:12]
 
 
+class _ParsedFile(BaseModel):
+    """What the parse cache keeps of one records file. JSON, validated against the record schema on
+    load: a damaged or planted cache is data that fails validation and is parsed again, never code
+    that runs (a pickle in HELPMATE_HOME, which a team may share, could run any command)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    records: list[Record]
+
+
 def _cached_records(path: Path, cache_dir: Path | None) -> list[Record]:
     """Records of one file, from a parse cache keyed by the file's size and mtime when it is fresh.
 
@@ -250,23 +260,23 @@ def _cached_records(path: Path, cache_dir: Path | None) -> list[Record]:
         return load_records_file(path)
     stat = path.stat()
     key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{_SCHEMA}"
-    cache = cache_dir / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:20]}.pkl"
+    cache = cache_dir / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:20]}.json"
     try:
-        with open(cache, "rb") as handle:
-            stored_key, records = pickle.load(handle)
-        if stored_key == key:
-            return list(records)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-        pass  # missing or unreadable cache: parse the file
+        cached = _ParsedFile.model_validate_json(cache.read_bytes())
+        if cached.key == key:
+            return cached.records
+    except (OSError, ValueError):  # missing, unreadable, not JSON or not records: parse the file
+        pass
     records = load_records_file(path)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump((key, records), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_text(_ParsedFile(key=key, records=records).model_dump_json(), encoding="utf-8")
         os.replace(tmp, cache)
-    except OSError:
-        pass  # a cache we cannot write only costs time
+        cache.with_suffix(".pkl").unlink(missing_ok=True)  # an older helpmate's pickle: never read
+    except OSError:  # a cache we cannot write (full disk, read-only home) only costs time
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return records
 
 
