@@ -166,6 +166,10 @@ def _build(settings: Settings, why: str) -> Embedder:
     from helpmate.knowledge.library import load_library
     from helpmate.knowledge.locks import library_lock
 
+    from helpmate.assistant.private import private_dir
+
+    if not settings.home.exists():  # 0700: sessions of what citizens said are kept here too
+        private_dir(settings.home, tighten=False)
     embedder = make_embedder(settings.embedder)
     with library_lock(settings.home, "index build"):
         if why.startswith("no index") and read_manifest(settings.index_dir) is not None:
