@@ -160,13 +160,12 @@ def _fingerprint(settings: Settings, fingerprint: Any) -> str | None:
 
 
 def _build(settings: Settings, why: str) -> Embedder:
+    from helpmate.assistant.private import private_dir
     from helpmate.assistant.runtime import open_store
     from helpmate.index.builder import build_index, read_manifest
     from helpmate.index.embedders import make_embedder
     from helpmate.knowledge.library import load_library
     from helpmate.knowledge.locks import library_lock
-
-    from helpmate.assistant.private import private_dir
 
     if not settings.home.exists():  # 0700: sessions of what citizens said are kept here too
         private_dir(settings.home, tighten=False)

@@ -406,9 +406,7 @@ def dump_records(records: Iterable[Record], header: dict[str, Any] | None = None
 
 
 def atomic_write(path: Path, text: str, mode: int | None = None) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half.
-    ``mode`` (e.g. 0o600 for what citizens said) is set before the file takes its name, so it is
-    never readable by others for a moment; without it the umask decides, as for any new file."""
+    """A crash leaves the old content or the new, never half. ``mode`` (0o600) is set, or the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -416,11 +414,9 @@ def atomic_write(path: Path, text: str, mode: int | None = None) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

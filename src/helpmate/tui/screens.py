@@ -191,9 +191,7 @@ class SessionsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(
-                Text(f"{r.title}  damaged\n  {r.damaged}", style="italic"), id=r.id, disabled=True
-            )
+            Option(Text(f"{r.title}  damaged\n  {r.damaged}", style="italic"), id=r.id, disabled=True)
             if r.damaged
             else Option(
                 Text(
