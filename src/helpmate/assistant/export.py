@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpmate.assistant.plan import Suggestion
+from helpmate.assistant.private import private_dir, write_new
 from helpmate.assistant.safeguarding import ordered
 from helpmate.assistant.sessions import Session
+from helpmate.errors import HelpmateError
 from helpmate.knowledge.records import Record
 from helpmate.knowledge.text import one_line
+
+MAX_COPIES = 1000
 
 
 def _contact(record: Record) -> str:
@@ -95,3 +101,43 @@ def export_markdown(session: Session, suggestion: Suggestion, citizen: bool = Fa
     if suggestion.questions:
         lines += ["## Open questions", ""] + [f"- {q}" for q in suggestion.questions]
     return "\n".join(lines) + "\n"
+
+
+def export_files(session: Session, plan: Suggestion, folder: Path, *, own: bool = False) -> tuple[Path, Path]:
+    """Both plans as Markdown files in ``folder`` (0600): ``<id>-worker.md`` and ``<id>-citizen.md``,
+    or ``<id>-worker-2.md`` ... when those names are taken (a file is never replaced). ``own``: the
+    folder is helpmate's ``exports/`` (made 0700); a folder the worker named is left as it is.
+    ``HelpmateError`` in one line when the folder cannot be written (nothing half-written)."""
+    texts = (export_markdown(session, plan), export_markdown(session, plan, citizen=True))
+    try:
+        private_dir(folder, tighten=own)
+        for copy in range(1, MAX_COPIES + 1):
+            suffix = "" if copy == 1 else f"-{copy}"
+            paths = (folder / f"{session.id}-worker{suffix}.md", folder / f"{session.id}-citizen{suffix}.md")
+            if any(p.exists() or p.is_symlink() for p in paths):
+                continue
+            try:
+                write_new(paths[0], texts[0])
+            except FileExistsError:
+                continue
+            try:
+                write_new(paths[1], texts[1])
+            except FileExistsError:
+                paths[0].unlink(missing_ok=True)
+                continue
+            except BaseException:
+                paths[0].unlink(missing_ok=True)
+                raise
+            return paths
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise HelpmateError(
+            f"could not export to {folder}: {reason}",
+            hint="nothing was written; export to a folder you can write to",
+            exit_code=1,
+        ) from exc
+    raise HelpmateError(
+        f"could not export to {folder}: {MAX_COPIES} exports of this session are there already",
+        hint="move some away or export to another folder",
+        exit_code=1,
+    )

@@ -160,6 +160,7 @@ def _fingerprint(settings: Settings, fingerprint: Any) -> str | None:
 
 
 def _build(settings: Settings, why: str) -> Embedder:
+    from helpmate.assistant.private import private_dir
     from helpmate.assistant.runtime import open_store
     from helpmate.cli.indexing import LOCK, PhaseView
     from helpmate.index.builder import build_index, read_manifest
@@ -167,6 +168,8 @@ def _build(settings: Settings, why: str) -> Embedder:
     from helpmate.knowledge.library import load_library
     from helpmate.knowledge.locks import exclusive
 
+    if not settings.home.exists():  # 0700: sessions of what citizens said are kept here too
+        private_dir(settings.home, tighten=False)
     embedder = make_embedder(settings.embedder)
     try:
         settings.index_dir.mkdir(parents=True, exist_ok=True)

@@ -415,8 +415,8 @@ def dump_records(records: Iterable[Record], header: dict[str, Any] | None = None
     return yaml.dump(doc, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half."""
+def atomic_write(path: Path, text: str, mode: int | None = None) -> None:
+    """A crash leaves the old content or the new, never half. ``mode`` (0o600) is set, or the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -426,7 +426,7 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~umask if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

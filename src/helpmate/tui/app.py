@@ -113,7 +113,8 @@ class HelpmateApp(App[None]):
         if self.library is None:
             return "Not ready: still loading"
         area = self.view.area if self.view is not None else self.library.area
-        problem = self.view.insight_problem if self.view is not None else ""  # the turn went on
+        view = self.view
+        problem = (view.unsaved or view.insight_problem) if view is not None else ""  # it went on
         return f"Ready: {self.library.records} records in the library, {area}." + (
             f" {problem}" if problem else ""
         )
@@ -201,6 +202,8 @@ class HelpmateApp(App[None]):
 
     def on_jobs_answered(self, message: Jobs.Answered) -> None:
         self.main_screen.chat.finish(message.reply)
+        if message.view.unsaved:  # the reply and its alerts are shown; the save failed
+            self.problem_to_chat(message.view.unsaved)
         self.show_view(message.view)
 
     def on_jobs_turn_failed(self, message: Jobs.TurnFailed) -> None:
@@ -223,6 +226,8 @@ class HelpmateApp(App[None]):
                 chat.add(text, kind)
         for note in message.notes:
             chat.add(note, "note")
+        if message.view.unsaved:
+            self.problem_to_chat(message.view.unsaved)
         self.show_view(message.view)
 
     def on_jobs_exported(self, message: Jobs.Exported) -> None:

@@ -3,7 +3,9 @@
 Only the engine worker (``jobs.Jobs``) touches a ``Conversation``; the UI thread gets plain data
 back (``View``, ``SituationView``, ``AlertView``, ``SessionRow``), so nothing on the screen reads
 engine state that a job may be changing. Every change (a turn, an edit, a pin, a dismissal, an
-acknowledgement, new settings) is saved in the session file before the method returns.
+acknowledgement, new settings) is saved in the session file before the method returns; when a
+save fails (a full disk), the change stays in memory, ``View.unsaved`` says why in one line, and
+the next change saves it all again.
 
 Every call goes to the engine itself (no state is kept here beside the engine's situation), so a
 change to the engine's interface fails the tests rather than leaving the worker's edits in memory.
@@ -140,6 +142,8 @@ class SessionRow:
     turns: int
     title: str
     alerts: int
+    damaged: str = ""
+    """Why the file cannot be resumed (empty for a good session): the list shows it, never crashes."""
 
 
 @dataclass
@@ -167,6 +171,8 @@ class View:
     """The area's slug, for the Insight screen's report (None: any area)."""
     insight_problem: str = ""
     """Why the last insight event was not recorded, in one line (empty while all is well)."""
+    unsaved: str = ""
+    """Why the session could not be saved after the last change, in one line (empty when saved)."""
 
 
 def today() -> dt.date:
@@ -234,6 +240,8 @@ class Conversation:
         self.area = area
         self.suggestion: Suggestion | None = None
         self.session: Session = session or store.new()
+        self.unsaved = ""
+        """Why the last save failed (empty when the session file holds everything shown)."""
         self.engine: Engine = self._start(self.session)
         from helpmate.insight.recorder import Recorder
 
@@ -247,6 +255,7 @@ class Conversation:
             session.situation.area = self.area or self.runtime.settings.area
         self.engine = self.runtime.engine(session.situation)
         self.suggestion = None
+        self.unsaved = ""
         return self.engine
 
     def new_session(self) -> Session:
@@ -261,10 +270,27 @@ class Conversation:
         return session
 
     def session_rows(self, limit: int = 50) -> list[SessionRow]:
+        """Saved sessions, newest first, then the files that are damaged (shown, not resumable)."""
+        sessions, damaged = self.store.scan()
         return [
             SessionRow(s.id, started(s), len(s.turns), s.title, len(s.situation.alerts))
-            for s in self.store.list()[:limit]
-        ]
+            for s in sessions[:limit]
+        ] + [SessionRow(name, "", 0, name, 0, damaged=why) for name, why in damaged]
+
+    def save(self) -> bool:
+        """Saves the session; a failure (``OSError``: a full disk, a read-only home) is kept in
+        ``unsaved`` for the screen, and the session stays in memory to be saved next time."""
+        try:
+            self.store.save(self.session)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self.unsaved = (
+                f"Not saved: {reason} in {self.store.folder}. The conversation goes on and is saved "
+                "again after the next change."
+            )
+            return False
+        self.unsaved = ""
+        return True
 
     def apply_settings(self, settings: Settings) -> bool:
         """New settings from the settings screen: the area for this session, and a new engine over
@@ -276,23 +302,25 @@ class Conversation:
             self.suggestion = None
         llm = settings.llm
         if (llm.provider, llm.model, llm.redact) == (old.provider, old.model, old.redact):
-            self.store.save(self.session)
+            self.save()
             return False
         self.engine = self.runtime.engine(self.session.situation)
-        self.store.save(self.session)
+        self.save()
         return True
 
     # ------------------------------------------------------------------ turns
 
     def turn(self, text: str, on_token: Any = None) -> Turn:
         """One message. The session is saved whatever happens: an alert raised before a failure
-        must be in the session file as well as on the screen."""
+        must be in the session file as well as on the screen. A failed save never loses the turn:
+        it is returned to be shown, and ``unsaved`` says why it is not on disk yet."""
         try:
             turn = self.engine.turn(text, on_token=on_token)
         except BaseException:
-            self.store.save(self.session)
+            self.save()
             raise
-        self.store.record_turn(self.session, turn)
+        self.store.add_turn(self.session, turn)
+        self.save()
         if not turn.error:  # a failed plan is empty: the screen keeps the last good one
             self.suggestion = turn.suggestion
             self.insight.observe(self.session, turn.suggestion)
@@ -351,6 +379,7 @@ class Conversation:
             area=self.area_name(),
             area_slug=self.situation.area,
             insight_problem=self.insight.problem,
+            unsaved=self.unsaved,
         )
 
     def all_needs(self) -> list[tuple[str, str]]:
@@ -359,7 +388,7 @@ class Conversation:
     def edit(self, name: str, values: Any) -> Suggestion:
         """The worker's correction from the situation panel; it sticks for the rest of the session."""
         self.suggestion = self.engine.edit(name, values)
-        self.store.save(self.session)
+        self.save()
         return self.suggestion
 
     # ------------------------------------------------------------------ alerts
@@ -372,7 +401,7 @@ class Conversation:
     def acknowledge(self, keys: list[str]) -> list[AlertView]:
         """Acknowledge exactly these alerts (the ones the worker was shown); saved at once."""
         done = set(self.engine.acknowledge(keys))
-        self.store.save(self.session)
+        self.save()
         return [alert for alert in alert_views(self.situation, acknowledged=True) if alert.key in done]
 
     # ------------------------------------------------------------------ records
@@ -390,26 +419,22 @@ class Conversation:
 
     def pin(self, record_id: str) -> Suggestion:
         self.suggestion = self.engine.pin(record_id)
-        self.store.save(self.session)
+        self.save()
         self.insight.observe(self.session, self.suggestion)
         return self.suggestion
 
     def dismiss(self, record_id: str, reason: str) -> Suggestion:
         self.suggestion = self.engine.dismiss(record_id, reason)
-        self.store.save(self.session)
+        self.save()
         self.insight.observe(self.session, self.suggestion)
         return self.suggestion
 
     # ------------------------------------------------------------------ export
 
     def export(self, folder: Path) -> tuple[Path, Path]:
-        """The worker's plan and the citizen's plain-language version, as Markdown files."""
-        from helpmate.assistant.export import export_markdown
-        from helpmate.knowledge.library import atomic_write
+        """The worker's plan and the citizen's plain-language version, as Markdown files (0600; an
+        earlier export is never replaced). ``HelpmateError`` in one line when they cannot be written."""
+        from helpmate.assistant.export import export_files
 
-        plan = self.current()
-        worker = folder / f"{self.session.id}-worker.md"
-        citizen = folder / f"{self.session.id}-citizen.md"
-        atomic_write(worker, export_markdown(self.session, plan))
-        atomic_write(citizen, export_markdown(self.session, plan, citizen=True))
-        return worker, citizen
+        own = folder == self.runtime.settings.home / "exports"
+        return export_files(self.session, self.current(), folder, own=own)

@@ -222,6 +222,10 @@ class Jobs:
 
     def _runtime(self) -> Runtime:
         """The index and the embedding model, warmed up (seconds)."""
+        from helpmate.assistant.private import private_dir
+
+        if not self.settings.home.exists():  # 0700: the sessions of what citizens said go here
+            private_dir(self.settings.home, tighten=False)
         if self.loader is not None:
             runtime = self.loader(self.settings)
         else:

@@ -191,7 +191,9 @@ class SessionsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(
+            Option(Text(f"{r.title}  damaged\n  {r.damaged}", style="italic"), id=r.id, disabled=True)
+            if r.damaged
+            else Option(
                 Text(
                     f"{r.started}  {r.turns} turn(s)"
                     + (f"  {r.alerts} alert(s)" if r.alerts else "")
