@@ -167,8 +167,10 @@ class Suggester:
                 NeedScore(n.need, floor, ["raised earlier"], "")
                 for n in self.detector.added(earlier, needs, "raised earlier")
             ]
-        # An alert always brings its help, whatever the worker corrected earlier.
-        brought = [self.safeguarding.needs(a)[0] for a in alerts if self.safeguarding.needs(a)]
+        # An alert always brings its help, whatever the worker corrected earlier; a "worth asking
+        # about" (check) is a question for the worker, not yet a need.
+        raised = [a for a in alerts if a.level != "check"]
+        brought = [self.safeguarding.needs(a)[0] for a in raised if self.safeguarding.needs(a)]
         needs += self.detector.added(brought, needs, ALERT_EVIDENCE)
         needs += self.detector.added(add_needs, needs)
         top = max((n.score for n in needs), default=1.0) or 1.0
@@ -194,7 +196,7 @@ class Suggester:
             ),
             set(exclude_records),
         )
-        alert_needs = {nid for a in alerts for nid in self.safeguarding.needs(a)}
+        alert_needs = {nid for a in raised for nid in self.safeguarding.needs(a)}
         query.person = Person(
             None if reading.family else age,
             reading.gender,
