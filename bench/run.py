@@ -58,8 +58,13 @@ def tui() -> dict:
 
 def insight() -> dict:
     """A year of a 200-worker team's events (bench/insight.py): write p95, report time, size."""
+    return script("insight.py")
+
+
+def script(name: str) -> dict:
+    """One of the benches that print their own JSON (insight.py, redact.py, injections.py)."""
     out = subprocess.run(
-        [sys.executable, str(HERE / "insight.py")],
+        [sys.executable, str(HERE / name)],
         capture_output=True,
         text=True,
         check=False,
@@ -67,7 +72,7 @@ def insight() -> dict:
     )
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
-        raise SystemExit("bench insight failed")
+        raise SystemExit(f"bench {name} failed")
     return json.loads(out.stdout)
 
 
@@ -95,6 +100,10 @@ def main() -> None:
         result["quality"] = phase("quality", str(small), str(work / "home-1k"))
         result["tui"] = tui()
         result["insight"] = insight()
+        # Redaction before a remote model: recall and false redactions on evals/pii.yaml, load time,
+        # per-message p95; and records that try to instruct the assistant, caught and flagged.
+        result["redact"] = script("redact.py")
+        result["injections"] = script("injections.py")
         print(json.dumps(result, indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
