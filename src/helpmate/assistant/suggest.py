@@ -203,6 +203,10 @@ class Suggester:
             frozenset({n.need.id for n in needs} | alert_needs),
         )
         results = self.retriever.rank(query, limit + 2 * len(needs))
+        if alert_needs:
+            # An alert's help leads each track's list too, not only the plan: a young mum threatened
+            # with a knife sees the refuge before the baby cafe (a stable sort keeps the rest's order).
+            results = {t: sorted(hits, key=lambda h: h.tag not in alert_needs) for t, hits in results.items()}
         ordered = order_needs(needs, alert_needs, mattering)
         suggestion = self._suggestion(
             reading, ordered, results, area, age, alerts, profile, limit, pinned, query
