@@ -96,7 +96,8 @@ def test_eval_json_report_and_baseline(indexed: Path, tmp_path: Path) -> None:
     first = helpmate("eval", str(SAMPLE_SET), "--json")
     assert first.returncode == 0, first.stderr
     doc = json.loads(first.stdout)
-    assert doc["summary"]["cases"] == 44 and doc["summary"]["unknown_ids"] == 0
+    cases = len(load_cases(SAMPLE_SET))
+    assert doc["summary"]["cases"] == cases and doc["summary"]["unknown_ids"] == 0
     assert {"recall", "recall_services", "recall_community", "mrr", "latency_p95_ms"} <= set(doc["summary"])
     assert "loneliness" in doc["per_need"] and "wrenford" in doc["per_area"]
     baseline = tmp_path / "before.json"
@@ -117,7 +118,7 @@ def test_eval_json_report_and_baseline(indexed: Path, tmp_path: Path) -> None:
     assert "<svg" in page and html.escape(names[weakest["relevant"][0]]) in page  # names, not bare ids
     assert "<script" not in page and "http" not in page.split("<body>")[1].split("<h2>")[0]
     assert (report / "summary.md").read_text().startswith("# helpmate evaluation")
-    assert json.loads((report / "metrics.json").read_text())["summary"]["cases"] == 44
+    assert json.loads((report / "metrics.json").read_text())["summary"]["cases"] == cases
 
 
 def test_unknown_ids_stop_the_run_before_anything_is_written(indexed: Path, tmp_path: Path) -> None:
