@@ -85,13 +85,16 @@ def test_a_weaker_likeness_is_worth_asking_about_not_a_concern() -> None:
     assert [m.level for m in faint] == ["check"]
 
 
-def test_the_shipped_bank_vectors_cover_the_shipped_bank() -> None:
-    """Editing a bank file without `python -m helpmate.index.semantic` would make every first index
+def test_the_shipped_vectors_cover_the_bank_and_the_sample_taxonomy() -> None:
+    """Editing a bank file or the sample taxonomy without `python -m helpmate.index.semantic` would make every first index
     embed the changed texts again (minutes): this says so before a release does."""
+    from helpmate.index.builder import need_texts
     from helpmate.index.semantic import shipped_vectors, text_keys
     from helpmate.knowledge.bank import load_bank
 
     texts, _ = load_bank(None).labelled()
+    texts += [ex for n in LIBRARY.needs for ex in n.examples] + [need_texts(n) for n in LIBRARY.needs]
+    texts += [k for n in LIBRARY.needs for k in n.keywords]
     known = shipped_vectors("all-MiniLM-L6-v2")
     missing = [t for t, k in zip(texts, text_keys(texts), strict=True) if bytes(k) not in known]
     assert not missing, f"{len(missing)} bank texts have no shipped vector, e.g. {missing[0]!r}"

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from helpmate.errors import HelpmateError
 from helpmate.index.embedders import Embedder
 from helpmate.index.keyword import KeywordIndex
-from helpmate.index.semantic import semantic_arrays
+from helpmate.index.semantic import embed_bank, semantic_arrays
 from helpmate.index.store import ALL_AREAS, PREFIX, VectorStore, area_key
 from helpmate.index.text import TOKENIZER
 from helpmate.index.vectors import CHUNK, VECTORS, EmbeddingCache, load_vectors, save_vectors
@@ -383,11 +383,16 @@ def _write_need_vectors(
     keywords = [(i, k) for i, need in enumerate(needs) for k in need.keywords]
     texts = [ex for _, ex in examples] + [need_texts(n) for n in needs] + [k for _, k in keywords]
     tell("embedding the needs", 0, len(texts))
-    rows = []
-    for start in range(0, len(texts), 4 * CHUNK):
-        rows.append(embedder.embed(texts[start : start + 4 * CHUNK]))
-        tell("embedding the needs", min(start + 4 * CHUNK, len(texts)), len(texts))
-    vecs = np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
+
+    def embed_chunks(missing: list[str]) -> np.ndarray:
+        rows = []
+        for start in range(0, len(missing), 4 * CHUNK):
+            rows.append(embedder.embed(missing[start : start + 4 * CHUNK]))
+            tell("embedding the needs", min(start + 4 * CHUNK, len(missing)), len(missing))
+        return np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
+
+    # The shipped taxonomy's texts come with their vectors in the package (index/semantic.py).
+    vecs = embed_bank(embedder, texts, embed_chunks) if texts else np.zeros((0, embedder.dim), np.float32)
     example_vecs = vecs[: len(examples)]
     search_vecs = vecs[len(examples) : len(examples) + len(needs)]
     keyword_vecs = vecs[len(examples) + len(needs) :]

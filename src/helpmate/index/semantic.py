@@ -11,6 +11,7 @@ with the package (``vectors-all-MiniLM-L6-v2.npz``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +73,16 @@ def shipped_vectors(name: str) -> dict[bytes, np.ndarray]:
         return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
 
 
-def embed_bank(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """The bank's vectors: shipped ones where the text and the embedder match, the rest embedded."""
+def embed_bank(
+    embedder: Embedder, texts: list[str], embed: Callable[[list[str]], np.ndarray] | None = None
+) -> np.ndarray:
+    """Vectors for texts the package may carry (the bank, the shipped taxonomy's examples and
+    keywords): shipped ones where the text and the embedder match, the rest embedded (by
+    ``embed``, when given, e.g. in chunks with progress)."""
     known = shipped_vectors(embedder.name)
     keys = [bytes(k) for k in text_keys(texts)]
     missing = [i for i, k in enumerate(keys) if k not in known]
-    fresh = embedder.embed([texts[i] for i in missing]) if missing else None
+    fresh = (embed or embedder.embed)([texts[i] for i in missing]) if missing else None
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, key in enumerate(keys):
         if key in known:
@@ -89,10 +94,16 @@ def embed_bank(embedder: Embedder, texts: list[str]) -> np.ndarray:
 
 def write_shipped_vectors(embedder: Embedder) -> Path:
     """Embed the shipped bank (not a library's) and save it beside the bank files."""
+    from helpmate.index.builder import need_texts
+    from helpmate.knowledge.library import load_library
+
     texts, _ = load_bank(None).labelled()
+    needs = load_library(data.path("library")).needs
+    texts += [ex for n in needs for ex in n.examples] + [need_texts(n) for n in needs]
+    texts += [k for n in needs for k in n.keywords]
     texts = list(dict.fromkeys(texts))
     path = data.path("safeguarding", SHIPPED_VECTORS.format(name=embedder.name))
-    vectors = embedder.embed(texts).astype(np.float16)
+    vectors = embedder.embed(texts).astype(np.float32)
     np.savez_compressed(path, keys=text_keys(texts), vectors=vectors)
     return path
 
