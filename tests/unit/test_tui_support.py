@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Footer, Input
 
 from helpmate.assistant.engine import Engine, Situation, Turn
 from helpmate.assistant.plan import NeedGroup, offer
@@ -85,8 +85,19 @@ async def settle(pilot: Pilot[Any]) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         if not app.busy and (app.jobs.conversation is not None or app.problem is not None):
+            await footers_drawn(pilot)
             return
     raise AssertionError("the app did not settle")
+
+
+async def footers_drawn(pilot: Pilot[Any]) -> None:
+    """Until each footer on the screen shows its keys. A footer draws its bindings one refresh
+    after its screen announces them, so a modal opened before that refresh leaves the footer
+    behind it blank or full by chance (a snapshot that failed one CI run in several)."""
+    for _ in range(50):
+        if all(footer.children for footer in pilot.app.screen.query(Footer)):
+            return
+        await pilot.pause()
 
 
 async def say(pilot: Pilot[Any], text: str) -> None:
