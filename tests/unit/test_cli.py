@@ -41,17 +41,6 @@ def test_help_is_fast_because_heavy_modules_stay_unimported() -> None:
     assert helpmate("--help").returncode == 0
 
 
-def test_engine_layers_import_without_textual() -> None:
-    code = (
-        "import sys\n"
-        "import helpmate.knowledge.library, helpmate.knowledge.importers, helpmate.index.search, "
-        "helpmate.index.builder, helpmate.assistant.suggest, helpmate.assistant.runtime, helpmate.evals.runner\n"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 def test_locate_prints_the_paths_from_the_environment(tmp_path: Path) -> None:
     out = helpmate("locate")
     assert out.returncode == 0
