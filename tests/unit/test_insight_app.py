@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """Insight in the terminal app: turns leave events, f8 shows the area's tables (read in a worker),
 a database that cannot be reached costs one status line and never a reply, the dismiss screen
 offers the fixed reasons, and a notice shows in the record's detail."""
@@ -19,7 +18,7 @@ from helpmate.tui.insight import InsightScreen
 from helpmate.tui.screens import DismissScreen, RecordScreen
 from helpmate.tui.widgets import ChatLog, PlanColumn
 from tests.conftest import hashing_runtime
-from tests.unit.test_tui_support import LONELY, app_for, plain, say, settle
+from tests.unit.tui_support import LONELY, app_for, plain, say, settle
 
 SCREENSHOTS = Path("/tmp/helpmate-insight-screens")
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """The terminal app over damaged session files and a full disk (issue 13): the sessions list shows
 a damaged file instead of crashing, and a reply with its alert is shown when the save fails."""
 
@@ -13,25 +12,23 @@ from textual.widgets import OptionList
 
 from helpmate.assistant.runtime import Runtime
 from helpmate.tui.screens import SessionsScreen
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     ABUSE,
     app_for,
-    home,
     plain,
-    runtime,
     say,
     settle,
 )
 
 
 @pytest.mark.asyncio
-async def test_the_sessions_list_shows_a_damaged_file_and_the_app_goes_on(runtime: Runtime) -> None:
-    folder = runtime.settings.sessions_dir
+async def test_the_sessions_list_shows_a_damaged_file_and_the_app_goes_on(app_runtime: Runtime) -> None:
+    folder = app_runtime.settings.sessions_dir
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "20250101-090000-bad1.json").write_text(
         json.dumps({"created": "2025-01-01T09:00:00", "situation": None, "turns": "oops"})
     )
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+o")
@@ -49,13 +46,13 @@ async def test_the_sessions_list_shows_a_damaged_file_and_the_app_goes_on(runtim
 
 @pytest.mark.asyncio
 async def test_a_full_disk_shows_the_reply_and_alert_then_one_line(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_space(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("helpmate.assistant.sessions.atomic_write", no_space)
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)

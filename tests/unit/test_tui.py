@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """The terminal app, driven with Textual's Pilot: what a worker types, sees and presses.
 
 Every test runs the real engine over the sample library indexed with the hashing embedder; no
@@ -32,16 +31,13 @@ from helpmate.tui.screens import (
 from helpmate.tui.settings_screen import SettingsScreen
 from helpmate.tui.widgets import AlertBanner, ChatLog, PlanColumn, SituationPanel
 from tests.conftest import hashing_runtime
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     ABUSE,
     LONELY,
     Gate,
     app_for,
-    fixed_today,
     hold_turns,
-    home,
     plain,
-    runtime,
     say,
     settle,
 )
@@ -60,8 +56,8 @@ def chat_text(app: HelpmateApp) -> str:
 
 
 @pytest.mark.asyncio
-async def test_a_situation_shows_needs_and_both_columns_grouped_by_need(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_a_situation_shows_needs_and_both_columns_grouped_by_need(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "Ready" in str(app.main_screen.query_one("#status").render())
@@ -71,8 +67,8 @@ async def test_a_situation_shows_needs_and_both_columns_grouped_by_need(runtime:
         services = app.main_screen.query_one("#services", PlanColumn)
         community = app.main_screen.query_one("#community", PlanColumn)
         assert options(services) and options(community)
-        assert all(runtime.index.by_id[i].track == "service" for i in options(services))
-        assert all(runtime.index.by_id[i].track == "community" for i in options(community))
+        assert all(app_runtime.index.by_id[i].track == "service" for i in options(services))
+        assert all(app_runtime.index.by_id[i].track == "community" for i in options(community))
         headings = [
             str(services.get_option_at_index(i).prompt)
             for i in range(services.option_count)
@@ -86,9 +82,9 @@ async def test_a_situation_shows_needs_and_both_columns_grouped_by_need(runtime:
 
 @pytest.mark.asyncio
 async def test_a_safeguarding_alert_is_in_words_at_the_top_and_stays_until_acknowledged(
-    runtime: Runtime,
+    app_runtime: Runtime,
 ) -> None:
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         banner = app.main_screen.query_one(AlertBanner)
@@ -103,7 +99,7 @@ async def test_a_safeguarding_alert_is_in_words_at_the_top_and_stays_until_ackno
         await settle(pilot)
         assert not banner.has_class("-pending")
         saved = json.loads(
-            (runtime.settings.sessions_dir / f"{app.jobs.conversation.session.id}.json").read_text()  # type: ignore[union-attr]
+            (app_runtime.settings.sessions_dir / f"{app.jobs.conversation.session.id}.json").read_text()  # type: ignore[union-attr]
         )
         assert any(a.startswith("domestic-abuse") for a in saved["situation"]["acknowledged"])
         # a new risk after the acknowledgement shows again
@@ -149,8 +145,8 @@ async def test_the_record_detail_shows_everything_warns_when_overdue_copies_and_
 
 
 @pytest.mark.asyncio
-async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -159,7 +155,7 @@ async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(runtime:
         assert app.focused is column
         record_id = column.record_id
         assert record_id
-        name = runtime.index.by_id[record_id].name
+        name = app_runtime.index.by_id[record_id].name
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, DismissScreen)
@@ -172,14 +168,14 @@ async def test_dismissing_asks_why_and_the_reason_goes_into_the_session(runtime:
 
 
 @pytest.mark.asyncio
-async def test_export_writes_both_files_and_shows_their_paths(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_export_writes_both_files_and_shows_their_paths(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        folder = runtime.settings.home / "exports"
+        folder = app_runtime.settings.home / "exports"
         worker = folder / "20260101-090001-test-worker.md"
         citizen = folder / "20260101-090001-test-citizen.md"
         assert worker.exists() and citizen.exists()
@@ -188,8 +184,8 @@ async def test_export_writes_both_files_and_shows_their_paths(runtime: Runtime) 
 
 
 @pytest.mark.asyncio
-async def test_settings_are_saved_to_the_config_file(runtime: Runtime, home: Path) -> None:
-    app = app_for(runtime)
+async def test_settings_are_saved_to_the_config_file(app_runtime: Runtime, home: Path) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+t")
@@ -211,8 +207,8 @@ async def test_settings_are_saved_to_the_config_file(runtime: Runtime, home: Pat
 
 
 @pytest.mark.asyncio
-async def test_edit_the_situation_what_matters_and_a_need_removed_stick(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_edit_the_situation_what_matters_and_a_need_removed_stick(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -245,8 +241,8 @@ async def test_edit_the_situation_what_matters_and_a_need_removed_stick(runtime:
 
 
 @pytest.mark.asyncio
-async def test_new_session_then_resume_it_from_the_list(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_new_session_then_resume_it_from_the_list(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -265,8 +261,8 @@ async def test_new_session_then_resume_it_from_the_list(runtime: Runtime) -> Non
 
 
 @pytest.mark.asyncio
-async def test_help_lists_every_binding(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_help_lists_every_binding(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f1")
@@ -291,15 +287,15 @@ async def test_help_lists_every_binding(runtime: Runtime) -> None:
 
 @pytest.mark.asyncio
 async def test_first_paint_comes_before_the_runtime_and_typing_is_answered_once_loaded(
-    runtime: Runtime,
+    app_runtime: Runtime,
 ) -> None:
     gate = Gate()
 
     def slow_loader(_settings: Settings) -> Runtime:
         gate.wait()
-        return runtime
+        return app_runtime
 
-    app = app_for(runtime, loader=slow_loader)
+    app = app_for(app_runtime, loader=slow_loader)
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await pilot.pause()
@@ -318,11 +314,11 @@ async def test_first_paint_comes_before_the_runtime_and_typing_is_answered_once_
 
 @pytest.mark.asyncio
 async def test_a_keystroke_echoes_while_a_suggestion_is_computed(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate()
     hold_turns(monkeypatch, gate, lambda _call, _text: True)
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.main_screen.query_one("#message").focus()
@@ -339,8 +335,8 @@ async def test_a_keystroke_echoes_while_a_suggestion_is_computed(
 
 
 @pytest.mark.asyncio
-async def test_a_very_long_paste_arrives_whole_and_the_echo_is_shortened(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_a_very_long_paste_arrives_whole_and_the_echo_is_shortened(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         box = app.main_screen.query_one("#message", Input)
@@ -356,8 +352,8 @@ async def test_a_very_long_paste_arrives_whole_and_the_echo_is_shortened(runtime
 
 
 @pytest.mark.asyncio
-async def test_resizing_to_40x12_keeps_the_app_working(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_resizing_to_40x12_keeps_the_app_working(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)
@@ -406,13 +402,13 @@ async def test_a_missing_index_says_what_to_run_and_offers_to_rebuild(library: P
 
 
 @pytest.mark.asyncio
-async def test_a_damaged_index_is_reported_not_a_crash(runtime: Runtime) -> None:
-    index_dir = runtime.settings.index_dir
+async def test_a_damaged_index_is_reported_not_a_crash(app_runtime: Runtime) -> None:
+    index_dir = app_runtime.settings.index_dir
     for snapshot in index_dir.rglob("snapshot.json"):
         snapshot.write_text("{not json")
     from helpmate.assistant.runtime import load_runtime
 
-    app = app_for(runtime, loader=lambda settings: load_runtime(settings, warn_stale=False))
+    app = app_for(app_runtime, loader=lambda settings: load_runtime(settings, warn_stale=False))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.jobs.conversation is None
@@ -437,10 +433,10 @@ def with_scripted_model(monkeypatch: pytest.MonkeyPatch, *script: object) -> Any
 
 @pytest.mark.asyncio
 async def test_a_language_model_that_is_down_falls_back_and_says_so(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with_scripted_model(monkeypatch, ConnectionRefusedError("connection refused"))
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -450,7 +446,7 @@ async def test_a_language_model_that_is_down_falls_back_and_says_so(
 
 @pytest.mark.asyncio
 async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_the_alert_stays(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Broken:
         def compose(self, plan: Any, on_token: Any) -> Any:
@@ -459,7 +455,7 @@ async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_
     monkeypatch.setattr(
         Runtime, "engine", lambda self, situation=None: Engine(self.suggester, situation, composer=Broken())
     )
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)
@@ -475,10 +471,10 @@ async def test_a_composer_that_raises_gives_the_default_reply_with_a_notice_and_
 
 @pytest.mark.asyncio
 async def test_a_streamed_reply_is_drawn_as_it_arrives_then_replaced_by_the_final_one(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = with_scripted_model(monkeypatch, "Try the allotment group and the advice service.")
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)

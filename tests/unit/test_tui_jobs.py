@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """The engine queue: every engine change goes through one worker, one at a time, in order.
 
 Over the scripted engine (fast; ``test_tui.py`` drives the real one). A turn held at a gate stands
@@ -20,13 +19,11 @@ from textual.widgets import Input
 from helpmate.settings import Settings
 from helpmate.tui.conversation import Conversation
 from helpmate.tui.settings_screen import SettingsScreen
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     Gate,
     ScriptedEngine,
     ScriptedRuntime,
     app_for,
-    home,
-    scripted,
     settle,
 )
 

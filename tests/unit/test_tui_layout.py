@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """Space on the main screen (issue 14): at 80x24 the conversation and the plan get the rows, an
 acknowledged alert takes one line, the situation panel gives way; and the keys the footer shows
 are chosen when the app is made (f2 and f3 in a browser), not when a module is imported.
@@ -13,13 +12,11 @@ from textual.widgets._footer import FooterKey
 
 from helpmate.tui.app import HelpmateApp, make_app
 from helpmate.tui.widgets import AlertBanner, PlanColumn, SituationPanel
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     FixedStore,
     ScriptedRuntime,
     app_for,
-    home,
     say,
-    scripted,
     settle,
 )
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """Snapshots of the terminal app's main states at 80x24 and 120x40 (SVG under __snapshots__):
 ready, one and two alerts pending or acknowledged, the plan, the record detail, the situation
 panel and its editor, the help.
@@ -17,13 +16,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     ScriptedRuntime,
     app_for,
-    fixed_today,
-    home,
     say,
-    scripted,
     settle,
 )
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
 """People read names and labels, never slugs or ids (issue 14): every message and screen of the
 app, the situation editor's keys, and the record detail (the whole reason; ids once, last).
 
@@ -17,15 +16,12 @@ from helpmate.tui.app import HelpmateApp
 from helpmate.tui.screens import EditSituationScreen, RecordScreen, SessionsScreen
 from helpmate.tui.settings_screen import SettingsScreen
 from helpmate.tui.widgets import ChatLog
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     SCRIPTED_RECORDS,
     ScriptedRuntime,
     app_for,
-    fixed_today,
-    home,
     plain,
     say,
-    scripted,
     settle,
 )
 

@@ -1,6 +1,7 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_tui_support are parameters here)
-"""The terminal app under the ways a code review broke it: alerts hidden or acknowledged unseen,
-a failed turn, a rebuild, messages queued while loading, the situation editor, the record detail.
+"""The terminal app's alerts and its recovery from awkward moments: two alerts at 80x24 both shown,
+graver first, none acknowledged unseen; a turn that fails after its alert; a rebuild (and one that
+raises) that keeps the session; messages queued while loading or busy; the situation editor; the
+record detail of a record shown only in a group.
 
 Real engine over the sample library (hashing embedder), as in ``test_tui.py``.
 """
@@ -23,15 +24,13 @@ from helpmate.settings import Settings
 from helpmate.tui.screens import EditSituationScreen, RecordScreen
 from helpmate.tui.widgets import AlertBanner, ChatLog
 from tests.conftest import hashing_runtime
-from tests.unit.test_tui_support import (  # noqa: F401 - fixtures
+from tests.unit.tui_support import (
     ABUSE,
     LONELY,
     Gate,
     app_for,
     hold_turns,
-    home,
     plain,
-    runtime,
     say,
     settle,
 )
@@ -53,8 +52,8 @@ def saved(runtime: Runtime, app: Any) -> dict[str, Any]:
 
 
 @pytest.mark.asyncio
-async def test_two_alerts_at_80x24_both_show_a_line_graver_first_with_a_count(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_two_alerts_at_80x24_both_show_a_line_graver_first_with_a_count(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)
@@ -78,7 +77,7 @@ async def test_two_alerts_at_80x24_both_show_a_line_graver_first_with_a_count(ru
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert not banner.has_class("-pending")
-        acknowledged = saved(runtime, app)["situation"]["acknowledged"]
+        acknowledged = saved(app_runtime, app)["situation"]["acknowledged"]
         assert sorted(acknowledged) == sorted(
             a.key
             for a in app.jobs.conversation.situation.alerts  # type: ignore[union-attr]
@@ -86,12 +85,14 @@ async def test_two_alerts_at_80x24_both_show_a_line_graver_first_with_a_count(ru
 
 
 @pytest.mark.asyncio
-async def test_pending_alerts_put_urgent_before_concern_then_the_graver_category(runtime: Runtime) -> None:
+async def test_pending_alerts_put_urgent_before_concern_then_the_graver_category(
+    app_runtime: Runtime,
+) -> None:
     from helpmate.assistant.safeguarding import Alert
     from helpmate.tui.conversation import Conversation
-    from tests.unit.test_tui_support import FixedStore
+    from tests.unit.tui_support import FixedStore
 
-    conversation = Conversation(runtime, FixedStore(runtime.settings.sessions_dir))
+    conversation = Conversation(app_runtime, FixedStore(app_runtime.settings.sessions_dir))
     conversation.situation.alerts = [
         Alert.from_json({"category": c, "level": level, "evidence": e, "label": c})
         for c, level, e in [
@@ -110,11 +111,11 @@ async def test_pending_alerts_put_urgent_before_concern_then_the_graver_category
 
 @pytest.mark.asyncio
 async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate()
     hold_turns(monkeypatch, gate, lambda call, _text: call == 2)
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await say(pilot, ABUSE)
@@ -140,11 +141,11 @@ async def test_ctrl_g_during_a_turn_leaves_the_alert_that_turn_raises(
 
 @pytest.mark.asyncio
 async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpmate.errors import HelpmateError
 
-    app = app_for(runtime)
+    app = app_for(app_runtime)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
 
@@ -156,7 +157,7 @@ async def test_a_turn_that_fails_after_an_alert_still_shows_and_saves_the_alert(
         banner = app.main_screen.query_one(AlertBanner)
         assert banner.has_class("-pending") and "Domestic abuse" in plain(app)
         assert "the index went away" in chat_text(app)
-        alerts = saved(runtime, app)["situation"]["alerts"]
+        alerts = saved(app_runtime, app)["situation"]["alerts"]
         assert [a["category"] for a in alerts] == ["domestic-abuse"]
         await pilot.press(*"still typing")
         assert app.main_screen.query_one("#message").value == "still typing"  # type: ignore[attr-defined]
@@ -196,16 +197,16 @@ async def test_a_rebuild_reloads_the_index_and_keeps_the_session(library: Path, 
 
 @pytest.mark.asyncio
 async def test_messages_typed_while_loading_or_busy_are_answered_in_order(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loading, busy = Gate(), Gate()
     hold_turns(monkeypatch, busy, lambda _call, text: text.startswith(("message 0:", "message 8:")))
 
     def slow_loader(_settings: Settings) -> Runtime:
         loading.wait()
-        return runtime
+        return app_runtime
 
-    app = app_for(runtime, loader=slow_loader)
+    app = app_for(app_runtime, loader=slow_loader)
     sent = [f"message {i}: he is lonely" for i in range(16)]
     async with app.run_test(size=(80, 24)) as pilot:
         try:
@@ -236,8 +237,10 @@ async def test_messages_typed_while_loading_or_busy_are_answered_in_order(
 
 
 @pytest.mark.asyncio
-async def test_the_editor_keeps_facts_with_semicolons_and_edits_only_what_changed(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_the_editor_keeps_facts_with_semicolons_and_edits_only_what_changed(
+    app_runtime: Runtime,
+) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -274,7 +277,7 @@ async def test_the_editor_keeps_facts_with_semicolons_and_edits_only_what_change
 
 @pytest.mark.asyncio
 async def test_a_rebuild_that_raises_is_reported_and_the_app_stays_up(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    app_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpmate.errors import HelpmateError
 
@@ -285,7 +288,7 @@ async def test_a_rebuild_that_raises_is_reported_and_the_app_stays_up(
         raise FileNotFoundError("no python here")
 
     monkeypatch.setattr("helpmate.tui.jobs.subprocess.run", cannot_run)
-    app = app_for(runtime, loader=no_index)
+    app = app_for(app_runtime, loader=no_index)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.can_rebuild
@@ -302,8 +305,8 @@ async def test_a_rebuild_that_raises_is_reported_and_the_app_stays_up(
 
 
 @pytest.mark.asyncio
-async def test_the_record_detail_says_why_for_a_record_shown_only_in_a_group(runtime: Runtime) -> None:
-    app = app_for(runtime)
+async def test_the_record_detail_says_why_for_a_record_shown_only_in_a_group(app_runtime: Runtime) -> None:
+    app = app_for(app_runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await say(pilot, LONELY)
@@ -312,8 +315,8 @@ async def test_the_record_detail_says_why_for_a_record_shown_only_in_a_group(run
         suggestion = conversation.current()
         shown = {h.record.id for h in suggestion.services + suggestion.community}
         grouped = {h.record.id for g in suggestion.groups for h in g.services + g.community}
-        outside = next(r.id for r in runtime.index.records if r.id not in grouped)
-        name = runtime.index.by_id[outside].name
+        outside = next(r.id for r in app_runtime.index.records if r.id not in grouped)
+        name = app_runtime.index.by_id[outside].name
         app.ask("Pinning", app.jobs.pin, outside, name)  # in a group of the plan, not the flat lists
         await settle(pilot)
         suggestion = conversation.current()
@@ -337,7 +340,7 @@ def test_the_scripted_engine_has_the_real_interface() -> None:
     same parameters, or a renamed engine method would pass the snapshots and fail the worker."""
     import inspect
 
-    from tests.unit.test_tui_support import ScriptedEngine, ScriptedRuntime
+    from tests.unit.tui_support import ScriptedEngine, ScriptedRuntime
 
     used = ["turn", "plan", "edit", "pin", "dismiss", "acknowledge", "record"]
     for name in used:

@@ -1,8 +1,8 @@
-"""Fixtures and helpers for the terminal app's tests (no tests here).
+"""Helpers for the terminal app's tests: driving the app (``app_for``, ``settle``, ``say``), reading
+its screen, holding engine turns, and a scripted engine for the snapshots. The fixtures that use
+them are in tests/unit/conftest.py.
 
-The app gets a runtime over a copy of the sample library indexed with the hashing embedder, a
-session store whose ids are fixed (so snapshots do not change), and a config file that turns
-cursor blinking off (so a snapshot never catches the cursor half way).
+The app gets a session store whose ids are fixed (so snapshots do not change).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from helpmate.assistant.sessions import Session, SessionStore
 from helpmate.knowledge.records import Area, Need, Record
 from helpmate.settings import Settings
 from helpmate.tui.app import HelpmateApp, make_app
-from tests.conftest import hashing_runtime
 
 ABUSE = "Her partner hit her last night and she is scared to go home. She is lonely and in debt."
 LONELY = "He is 78, lonely since his wife died, loves gardening and is behind on his council tax."
@@ -44,29 +43,6 @@ class FixedStore(SessionStore):
     def new(self) -> Session:
         self.count += 1
         return Session(f"20260101-0900{self.count:02d}-test", "2026-01-01T09:00:00")
-
-
-@pytest.fixture
-def home(isolated: Path) -> Path:
-    """HELPMATE_HOME (set by the autouse fixture) with a config that keeps snapshots still (and
-    records no insight events: tests/unit/test_insight_app.py turns that on where it tests it)."""
-    folder = isolated / "home"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text(
-        "[tui]\ncursor_blink = false\n[insight]\nrecord = false\n", encoding="utf-8"
-    )
-    return folder
-
-
-@pytest.fixture
-def runtime(library: Path, home: Path) -> Runtime:
-    return hashing_runtime(library, home)
-
-
-@pytest.fixture
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
-    monkeypatch.setattr("helpmate.tui.conversation.today", lambda: TODAY)
-    return TODAY
 
 
 def app_for(runtime: Runtime | ScriptedRuntime, **kwargs: Any) -> HelpmateApp:
@@ -399,6 +375,4 @@ class ScriptedRuntime:
         pass
 
 
-@pytest.fixture
-def scripted(home: Path) -> ScriptedRuntime:
-    return ScriptedRuntime(home)
+# END
