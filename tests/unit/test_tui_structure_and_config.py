@@ -1,4 +1,7 @@
-"""The terminal app's small parts: light imports, module sizes, the config writer, refusals."""
+"""The terminal app's structure (no heavy import before the first paint, every module under 450
+lines, one module reads an engine alert), its config writer, and what it refuses at start (a
+missing index, no terminal, a port in use). Which layer may import which is checked by the
+import-linter contracts (test_import_contracts.py)."""
 
 from __future__ import annotations
 
