@@ -43,41 +43,57 @@ _BUILT: dict[str, Path] = {}
 
 
 def _library_key(library: Path) -> str:
-    """Every file of the library: name, size, modification time (the index's own staleness check
-    reads these) and bytes. Equal keys, equal builds: a test that changed its library gets its own."""
+    """Every file of the library, by name and bytes: equal keys, equal builds (a test that changed
+    what its library says gets its own)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in library.rglob("*") if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(library)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(library)}\n".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def hashing_runtime(library: Path, home: Path):  # type: ignore[no-untyped-def]
-    """The library indexed with the deterministic hashing embedder in ``home``, loaded as the app
-    and the engine load it.
+def hashing_index(library: Path, home: Path) -> Path:
+    """The library indexed with the deterministic hashing embedder in ``home`` (its index folder),
+    as ``helpmate kb index`` with HELPMATE_EMBEDDER=hashing leaves it.
 
     The index of a library is built once per test session and copied into each ``home`` (a build
-    of the sample library is about 3 s, a copy and load 0.5 s; some 60 unit tests ask for one). The
-    copy is the same files a build would write; tests of building itself call ``build_index``. A
-    ``home`` that already has an index is built over, as a user's second ``kb index`` would be."""
-    from helpmate.assistant.runtime import load_runtime, open_store
-    from helpmate.index.builder import build_index
+    of the sample library is about 3 s, a copy 0.02 s; some 70 unit tests ask for one). The copy is
+    the same files a build would write; tests of building itself call ``build_index`` or run
+    ``helpmate kb index``. A ``home`` that already has an index is built over, as a user's second
+    ``kb index`` would be."""
+    from helpmate.assistant.runtime import open_store
+    from helpmate.index.builder import MANIFEST, build_index, library_fingerprint
     from helpmate.knowledge.library import load_library
     from helpmate.settings import Settings
 
     settings = Settings(home=home, knowledge=library, embedder="hashing")
-    embedder = HashingEmbedder()
     if settings.index_dir.exists():
-        build_index(load_library(library), settings.index_dir, open_store(settings), embedder)
-    else:
-        key = _library_key(library)
-        if key not in _BUILT:
-            built = Settings(home=_built_homes() / key[:16], knowledge=library, embedder="hashing")
-            build_index(load_library(library), built.index_dir, open_store(built), embedder)
-            _BUILT[key] = built.index_dir
-        shutil.copytree(_BUILT[key], settings.index_dir)
-    return load_runtime(settings, embedder, warn_stale=False)
+        build_index(load_library(library), settings.index_dir, open_store(settings), HashingEmbedder())
+        return settings.index_dir
+    key = _library_key(library)
+    if key not in _BUILT:
+        built = Settings(home=_built_homes() / key[:16], knowledge=library, embedder="hashing")
+        build_index(load_library(library), built.index_dir, open_store(built), HashingEmbedder())
+        _BUILT[key] = built.index_dir
+    shutil.copytree(_BUILT[key], settings.index_dir)
+    # What a build of this library would have written: its own folder, and the fingerprint of its
+    # files' names, sizes and times (how an index notices it is out of date).
+    manifest_path = settings.index_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.update(library=str(library), fingerprint=library_fingerprint(library))
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return settings.index_dir
+
+
+def hashing_runtime(library: Path, home: Path):  # type: ignore[no-untyped-def]
+    """The library indexed with the hashing embedder in ``home`` (``hashing_index``), loaded as the
+    app and the engine load it."""
+    from helpmate.assistant.runtime import load_runtime
+    from helpmate.settings import Settings
+
+    hashing_index(library, home)
+    settings = Settings(home=home, knowledge=library, embedder="hashing")
+    return load_runtime(settings, HashingEmbedder(), warn_stale=False)
 
 
 def _built_homes() -> Path:

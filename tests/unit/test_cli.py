@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ORUK
+from tests.conftest import ORUK, hashing_index
 
 HELPMATE = [sys.executable, "-m", "helpmate.cli.main"]
 
@@ -23,9 +23,10 @@ def helpmate(*args: str, stdin: str | None = None, **env: str) -> subprocess.Com
 
 
 @pytest.fixture
-def indexed(library: Path) -> Path:
-    result = helpmate("kb", "index")
-    assert result.returncode == 0, result.stderr
+def indexed(library: Path, isolated: Path) -> Path:
+    """The library indexed in HELPMATE_HOME as ``helpmate kb index`` leaves it (copied from the
+    session's one build: tests/conftest.py ``hashing_index``; the command itself has its tests)."""
+    hashing_index(library, isolated / "home")
     return library
 
 

@@ -12,15 +12,17 @@ from helpmate.errors import HelpmateError
 from helpmate.evals.cases import load_cases
 from helpmate.evals.gate import check
 from helpmate.evals.metrics import CaseResult, compare, summarise
-from tests.conftest import REPO
+from tests.conftest import REPO, hashing_index
 from tests.unit.test_cli import helpmate
 
 SAMPLE_SET = REPO / "evals" / "sample.yaml"
 
 
 @pytest.fixture
-def indexed(library: Path) -> Path:
-    assert helpmate("kb", "index").returncode == 0
+def indexed(library: Path, isolated: Path) -> Path:
+    """The library indexed in HELPMATE_HOME as ``helpmate kb index`` leaves it (copied from the
+    session's one build: tests/conftest.py ``hashing_index``; the command itself has its tests)."""
+    hashing_index(library, isolated / "home")
     return library
 
 

@@ -4,7 +4,10 @@ by ``Index.load`` without pickle, and trained again when the exemplar bank chang
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from helpmate.index.builder import build_index
 from helpmate.index.embedders import HashingEmbedder
@@ -13,6 +16,7 @@ from helpmate.index.semantic import load_classifier
 from helpmate.index.store import VectorStore
 from helpmate.knowledge.bank import LIBRARY_BANK, NONE
 from helpmate.knowledge.library import load_library
+from tests.conftest import SAMPLE
 
 
 class MeaningEmbedder(HashingEmbedder):
@@ -27,12 +31,18 @@ def build(library: Path, home: Path, embedder: HashingEmbedder):  # type: ignore
     return build_index(load_library(library), home / "index", store, embedder)
 
 
-def test_the_classifier_is_trained_at_build_and_loaded_from_the_generation(
-    library: Path, tmp_path: Path
-) -> None:
-    home = tmp_path / "home"
-    build(library, home, MeaningEmbedder())
-    classifier = load_classifier(Index.load(home / "index").need_vectors)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample library and a home with its index built by the meaning stand-in, once
+    for this module (the build trains the classifier: the slowest step, about 15 s)."""
+    folder = tmp_path_factory.mktemp("semantic")
+    shutil.copytree(SAMPLE, folder / "library")
+    build(folder / "library", folder / "home", MeaningEmbedder())
+    return folder
+
+
+def test_the_classifier_is_trained_at_build_and_loaded_from_the_generation(built: Path) -> None:
+    classifier = load_classifier(Index.load(built / "home" / "index").need_vectors)
     assert classifier is not None
     assert NONE in classifier.classes and len(classifier.classes) > 2
 
@@ -44,10 +54,11 @@ def test_an_embedder_that_shares_words_only_gets_no_classifier(library: Path, tm
 
 
 def test_a_changed_bank_retrains_the_classifier_and_reuses_the_record_vectors(
-    library: Path, tmp_path: Path
+    built: Path, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
-    build(library, home, MeaningEmbedder())
+    library, home = tmp_path / "library", tmp_path / "home"
+    shutil.copytree(built / "library", library)  # the module's first build, as files: ours to change
+    shutil.copytree(built / "home", home)
     before = Index.load(home / "index").need_vectors["semantic_bank"]
     (library / LIBRARY_BANK).write_text(
         'kinds:\n  immediate-danger:\n    risks:\n      - "he is at her door with a bat right now"\n',

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpmate.knowledge.notices import load_notices
-from tests.conftest import oruk_service, write_json
+from tests.conftest import hashing_index, oruk_service, write_json
 from tests.unit.test_cli import helpmate
 
 LONELY = "He is 78, lonely since his wife died, loves gardening and is behind on his council tax."
@@ -19,9 +19,10 @@ RECORD = "wr-com-mens-shed"
 
 
 @pytest.fixture
-def indexed(library: Path) -> Path:
-    result = helpmate("kb", "index")
-    assert result.returncode == 0, result.stderr
+def indexed(library: Path, isolated: Path) -> Path:
+    """The library indexed in HELPMATE_HOME as ``helpmate kb index`` leaves it (copied from the
+    session's one build: tests/conftest.py ``hashing_index``; the command itself has its tests)."""
+    hashing_index(library, isolated / "home")
     return library
 
 
