@@ -18,6 +18,36 @@ from tests.conftest import SAMPLE, env_with
 
 pytestmark = pytest.mark.integration
 
+HELD_AFTER_THE_FIRST_CHUNK = """
+import sys, time
+from helpmate.index.embedders import MiniLMEmbedder
+
+real_embed = MiniLMEmbedder.embed
+calls = 0
+
+
+def embed(self, texts, progress=None):
+    # The real model embeds every chunk; the second waits first (up to two minutes, or until the
+    # test's SIGINT), so the interrupt lands while the build embeds however loaded the machine is.
+    # The sample library's 161 records are two chunks; unheld, the build could end before the test
+    # saw the first chunk's file (it did, on a busy machine). Short sleeps: the signal may reach
+    # another thread (torch's, the progress line's), and Python raises KeyboardInterrupt in the
+    # main thread only when it next runs Python code.
+    global calls
+    calls += 1
+    if calls == 2:
+        for _ in range(1200):
+            time.sleep(0.1)
+    return real_embed(self, texts, progress)
+
+
+MiniLMEmbedder.embed = embed
+from helpmate.cli.main import run
+
+sys.argv = ["helpmate", *sys.argv[1:]]
+run()
+"""
+
 
 def test_sigint_while_embedding_keeps_what_was_embedded(tmp_path: Path) -> None:
     library = tmp_path / "library"
@@ -31,7 +61,7 @@ def test_sigint_while_embedding_keeps_what_was_embedded(tmp_path: Path) -> None:
     err_path = tmp_path / "stderr"
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "helpmate.cli.main", "kb", "index"],
+            [sys.executable, "-c", HELD_AFTER_THE_FIRST_CHUNK, "kb", "index"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=err,
@@ -40,7 +70,7 @@ def test_sigint_while_embedding_keeps_what_was_embedded(tmp_path: Path) -> None:
         cache = tmp_path / "home" / "index" / "embedding-cache"
         while not list(cache.rglob("*.json")):  # the model has loaded and a first chunk is kept
             assert proc.poll() is None and time.monotonic() < deadline, err_path.read_text()
-            time.sleep(0.1)
+            time.sleep(0.05)
         os.kill(proc.pid, signal.SIGINT)
         proc.wait(timeout=120)
     stderr = err_path.read_text()
