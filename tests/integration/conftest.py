@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from helpmate.index.embedders import MiniLMEmbedder
 from helpmate.knowledge.importers import import_feed
 from helpmate.knowledge.library import load_library
 from helpmate.settings import Settings
-from tests.conftest import ORUK, REPO, SAMPLE, env_with, free_port, stop_process
+from tests.conftest import ORUK, REPO, SAMPLE, env_with, free_port, hashing_index, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -106,6 +105,6 @@ def hashing_home(tmp_path: Path) -> dict[str, str]:
         TERM="xterm-256color",
     )
     env.pop("HELPMATE_CONFIG", None)
-    helpmate = str(Path(sys.executable).parent / "helpmate")
-    subprocess.run([helpmate, "kb", "index"], env=env, check=True, capture_output=True)
+    # What `helpmate kb index` leaves there, copied from the session's one build (tests/conftest.py).
+    hashing_index(SAMPLE, tmp_path / "home")
     return env

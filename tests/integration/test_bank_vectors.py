@@ -12,11 +12,11 @@ from helpmate.knowledge.bank import load_bank
 pytestmark = pytest.mark.integration
 
 
-def test_shipped_vectors_match_the_model() -> None:
+def test_shipped_vectors_match_the_model(minilm: MiniLMEmbedder) -> None:
     texts, _ = load_bank(None).labelled()
     sample = texts[:: max(1, len(texts) // 12)][:12]
     known = shipped_vectors("all-MiniLM-L6-v2")
     shipped = np.array([known[bytes(k)] for k in text_keys(sample)], dtype=np.float32)
-    fresh = MiniLMEmbedder().embed(sample)
+    fresh = minilm.embed(sample)  # the session's model, loaded once for every integration test
     cosines = np.sum(shipped * fresh, axis=1) / np.linalg.norm(shipped, axis=1)
     assert cosines.min() > 0.999, cosines

@@ -44,17 +44,18 @@ def test_reindex_with_nothing_changed_embeds_nothing(oruk_settings: Settings, mi
 
 
 def test_retrieval_against_a_chroma_server(
-    chroma_server: str, sample_library: Path, tmp_path: Path, minilm: MiniLMEmbedder
+    chroma_server: str, sample_library: Path, sample: Runtime, tmp_path: Path, minilm: MiniLMEmbedder
 ) -> None:
+    """The same library built into a Chroma server and into the embedded store (the session's
+    ``sample`` index) gives the same suggestions."""
     server = Settings(home=tmp_path / "server-home", knowledge=sample_library, chroma_url=chroma_server)
-    embedded = Settings(home=tmp_path / "embedded-home", knowledge=sample_library)
-    for settings in (server, embedded):
-        build_index(load_library(settings.knowledge), settings.index_dir, open_store(settings), minilm)
+    build_index(load_library(server.knowledge), server.index_dir, open_store(server), minilm)
     assert not (server.chroma_dir).exists()  # the vectors went to the server (and beside the snapshot)
+    assert sample.settings.chroma_url is None and sample.settings.chroma_dir.exists()
     text = "Mum of a toddler, new to the area, feels very alone and her money has run out before payday"
     server_runtime = load_runtime(server, minilm)
     on_server = server_runtime.suggester.suggest(text, area="wrenford")
-    local = load_runtime(embedded, minilm).suggester.suggest(text, area="wrenford")
+    local = sample.suggester.suggest(text, area="wrenford")
     raw = server_runtime.index.hybrid(minilm.embed([text])[0], ["alone"], track="community", limit=3)
     assert len(raw) == 3  # helpmate kb search queries the server
     assert [h.record.id for h in on_server.community] == [h.record.id for h in local.community]
