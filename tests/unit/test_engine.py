@@ -151,6 +151,24 @@ def test_a_safeguarding_alert_puts_its_need_first_and_what_matters_comes_next(ru
     assert needs[0].matters and needs[0].need.id == "loneliness", [(n.need.id, n.matters) for n in needs]
 
 
+def test_an_alerts_help_opens_both_lists_whatever_else_the_message_is_about(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A threat to kill with a knife, said beside a baby's needs: the flat lists a worker reads
+    first open with the domestic-abuse help, as the plan does (sample case wr-08)."""
+    suggestion = suggestion_of(
+        runtime,
+        "A young mum came in with her baby, eight months old, asking about baby groups and nappies. "
+        "Her partner told her this morning he'd kill her, and there's a knife in his car.",
+    )
+    assert suggestion.safeguarding, "the threat raises an alert"
+    for hits in (suggestion.services, suggestion.community):
+        assert hits and "domestic-abuse" in hits[0].record.all_needs(), [h.record.id for h in hits]
+    assert len(suggestion.services) <= 5 and len(suggestion.community) <= 5
+
+
+def suggestion_of(runtime, text: str):  # type: ignore[no-untyped-def]
+    return Engine(runtime.suggester).turn(text).suggestion
+
+
 def test_worker_edits_stick_and_steer_the_plan(runtime) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(runtime.suggester)
     engine.turn("Widower, lives alone, days feel endless.")
