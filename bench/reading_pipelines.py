@@ -251,8 +251,11 @@ def table(results: dict[str, Any]) -> str:
         for name, r in rows.items():
             if name == "changes":
                 continue
+            # A set with no needs to find (the safeguarding sets) has no need figures.
+            needs = r["need_precision"] or r["need_recall"]
+            p, rec = (f"{r['need_precision']:.3f}", f"{r['need_recall']:.3f}") if needs else ("-", "-")
             lines.append(
-                f"| {set_name} | {name} | {r['need_precision']:.3f} | {r['need_recall']:.3f} | "
+                f"| {set_name} | {name} | {p} | {rec} | "
                 f"{r['safeguarding_recall']:.3f} | {r['safeguarding_recall_with_checks']:.3f} | "
                 f"{r['safeguarding_false_alarms']} of {r['ordinary']} | "
                 f"{r['safeguarding_checks_on_ordinary']} of {r['ordinary']} |"
