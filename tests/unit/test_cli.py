@@ -116,10 +116,15 @@ def test_suggest_json_contract(indexed: Path) -> None:
     assert {i["id"] for i in data["services"] + data["community"]} <= set(planned)
     assert len(data["services"]) == 5 and len(data["community"]) == 5
     for item in data["services"] + data["community"]:
-        assert set(item) == {"id", "name", "score", "need", "why"} and item["why"]
-    assert [s["score"] for s in data["services"]] == sorted(
-        (s["score"] for s in data["services"]), reverse=True
-    )
+        # "check": who a record is for, when it is not clear the person is ("for men").
+        assert set(item) - {"check"} == {"id", "name", "score", "need", "why"} and item["why"]
+        assert "check" not in item or item["check"].startswith("for ")
+    for track in ("services", "community"):
+        # Best first: those that fit by score, then those to check (also by score).
+        sure = [s["score"] for s in data[track] if "check" not in s]
+        unsure = [s["score"] for s in data[track] if "check" in s]
+        assert sure == sorted(sure, reverse=True) and unsure == sorted(unsure, reverse=True)
+        assert [("check" in s) for s in data[track]] == sorted("check" in s for s in data[track])
     assert all(set(n) == {"id", "label", "score"} for n in data["needs"])
 
 
