@@ -520,3 +520,23 @@ def test_what_is_over_or_turned_down_raises_no_need(
 
     assert not [need for need in gone if counts(need)], discounts
     assert all(counts(need) for need in kept), discounts
+
+
+@pytest.mark.parametrize(
+    "correction",
+    ["She is not a carer, her son is 2.", "she isn't a carer", "no, she's not caring for anyone"],
+)
+def test_a_plain_not_a_carer_is_a_correction_and_the_rest_stays(runtime, correction: str) -> None:  # type: ignore[no-untyped-def]
+    """The first-hour trial: "not a carer" left "Unpaid carers" in the plan and dropped the rent
+    arrears the first message raised."""
+    engine = Engine(runtime.suggester)
+    first = engine.turn("Behind on her rent, two months of arrears. She cares for her mum who has dementia.")
+    found = [n.need.id for n in first.suggestion.needs]
+    assert "carers" in found, found
+    kept = [n for n in found if n != "carers"]
+    engine.turn(correction)
+    now = [n.need.id for n in engine.plan().needs]
+    assert "carers" not in now, now
+    assert set(kept) <= set(now), (kept, now)
+    for group in engine.plan().groups:
+        assert group.need_id != "carers"
