@@ -19,12 +19,6 @@ def names(hits: list) -> list[str]:  # type: ignore[type-arg]
     return [h.record.name.lower() for h in hits]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression since the engine rebuild and the bm25s keyword index: the needs are found "
-    "(making-fixing, bereavement) but Bristol Repair Cafes ranks below the top 5 community resources; "
-    "strict, so this fails the day the ranking finds it again and the mark must go",
-)
 def test_a_situation_not_keywords_finds_workshop_groups(oruk: Runtime) -> None:
     result = oruk.suggester.suggest(
         "Retired joiner, widowed, days feel endless, perked up at the idea of mending things for others",

@@ -106,10 +106,15 @@ def test_suggest_json_contract(indexed: Path) -> None:
     assert {i["id"] for i in data["services"] + data["community"]} <= set(planned)
     assert len(data["services"]) == 5 and len(data["community"]) == 5
     for item in data["services"] + data["community"]:
-        assert set(item) == {"id", "name", "score", "need", "why"} and item["why"]
-    assert [s["score"] for s in data["services"]] == sorted(
-        (s["score"] for s in data["services"]), reverse=True
-    )
+        # "check": who a record is for, when it is not clear the person is ("for men").
+        assert set(item) - {"check"} == {"id", "name", "score", "need", "why"} and item["why"]
+        assert "check" not in item or item["check"].startswith("for ")
+    for track in ("services", "community"):
+        # Best first: those that fit by score, then those to check (also by score).
+        sure = [s["score"] for s in data[track] if "check" not in s]
+        unsure = [s["score"] for s in data[track] if "check" in s]
+        assert sure == sorted(sure, reverse=True) and unsure == sorted(unsure, reverse=True)
+        assert [("check" in s) for s in data[track]] == sorted("check" in s for s in data[track])
     assert all(set(n) == {"id", "label", "score"} for n in data["needs"])
 
 
@@ -131,8 +136,10 @@ def test_suggest_jsonl_answers_each_line_in_order(indexed: Path) -> None:
         "suggest", "--jsonl", stdin='{"text": 3}\n{"text": "no food", "area": 5}\n{"text": "no food"}\n'
     )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
-    out = [json.loads(line) for line in bad.stdout.splitlines()]
-    assert "stdin line 1" in out[0]["error"] and "'area' should be" in out[1]["error"] and out[2]["services"]
+    said = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert (
+        "stdin line 1" in said[0]["error"] and "'area' should be" in said[1]["error"] and said[2]["services"]
+    )
 
 
 def test_suggest_without_an_index_builds_it_on_stderr(library: Path) -> None:

@@ -202,6 +202,18 @@ def test_a_young_mum_is_uncertain_for_learning_disability_respite_until_her_need
     assert fits(19, "female", {"learning-disability-autism"}, respite)[0] is True
 
 
+def test_a_record_for_two_groups_fits_someone_in_either() -> None:
+    """ "For people with dementia and their carers": a wife whose husband has dementia fits it
+    though no carers need was found; someone in neither group stays uncertain."""
+    group = record(only_for=["carers", "dementia"])
+    assert fits(None, "female", {"dementia", "loneliness"}, group)[0] is True
+    assert fits(None, "female", {"carers"}, group)[0] is True
+    assert fits(None, "female", {"debt"}, group)[0] is None
+    youth_or_carers = record(only_for=["young-people", "carers"])
+    assert fits(40, None, {"debt"}, youth_or_carers)[0] is None  # a carer is not ruled out
+    assert fits(40, None, {"carers"}, youth_or_carers)[0] is True
+
+
 def test_ages_decide_when_known_and_doubt_only_a_narrow_limit_when_not() -> None:
     youth = record(min_age=11, max_age=19)
     assert fits(40, None, set(), youth) == (False, "for people aged 11-19")
@@ -264,3 +276,40 @@ def test_every_phrase_of_the_patterns_file_compiles_and_needs_words() -> None:
             assert not compile_phrase(phrase).search(""), phrase
     with pytest.raises(ValueError, match="no word"):
         compile_phrase("(a|b)? c?")
+
+
+# --------------------------------------------------------------------------- the order shown
+
+
+def test_what_was_not_said_keeps_a_record_in_the_list_and_an_unshown_group_goes_below() -> None:
+    """A retired joiner whose gender nobody typed: the Men's Shed, his best match, stays among the
+    five shown (last, with "for men"); respite for people with a learning disability he has not
+    been said to have goes below everything that fits; a women's refuge for a man is left out."""
+    from helpmate.assistant.retrieval import Person, Retriever
+    from helpmate.index.search import Hit
+
+    def hit(rid: str, score: float, **eligibility: Any) -> Hit:
+        return Hit(
+            Record(id=rid, name=rid, track="community", eligibility=Eligibility(**eligibility)), score, None
+        )
+
+    hits = [
+        hit("shed", 1.0, genders=["male"]),
+        hit("respite", 0.95, only_for=["learning-disability-autism"]),
+        hit("repair-cafe", 0.9),
+        hit("woodwork", 0.8),
+        hit("walks", 0.7),
+        hit("more", 0.6),
+    ]
+    joiner = Person(needs=frozenset({"making-fixing"}))
+    order = [h.record.id for h in Retriever.eligible(hits, joiner, shown=3)]
+    assert order == ["repair-cafe", "woodwork", "shed", "walks", "more", "respite"]
+    assert Retriever.eligible(hits, joiner, shown=3)[2].caveat == "for men"
+    man = Person(gender="male", needs=frozenset({"making-fixing"}))
+    assert [h.record.id for h in Retriever.eligible(hits, man, shown=3)][:3] == [
+        "shed",
+        "repair-cafe",
+        "woodwork",
+    ]
+    woman = Person(gender="female", needs=frozenset({"making-fixing"}))
+    assert "shed" not in [h.record.id for h in Retriever.eligible(hits, woman, shown=3)]

@@ -151,6 +151,24 @@ def test_a_safeguarding_alert_puts_its_need_first_and_what_matters_comes_next(ru
     assert needs[0].matters and needs[0].need.id == "loneliness", [(n.need.id, n.matters) for n in needs]
 
 
+def test_an_alerts_help_opens_both_lists_whatever_else_the_message_is_about(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A threat to kill with a knife, said beside a baby's needs: the flat lists a worker reads
+    first open with the domestic-abuse help, as the plan does (sample case wr-08)."""
+    suggestion = suggestion_of(
+        runtime,
+        "A young mum came in with her baby, eight months old, asking about baby groups and nappies. "
+        "Her partner told her this morning he'd kill her, and there's a knife in his car.",
+    )
+    assert suggestion.safeguarding, "the threat raises an alert"
+    for hits in (suggestion.services, suggestion.community):
+        assert hits and "domestic-abuse" in hits[0].record.all_needs(), [h.record.id for h in hits]
+    assert len(suggestion.services) <= 5 and len(suggestion.community) <= 5
+
+
+def suggestion_of(runtime, text: str):  # type: ignore[no-untyped-def]
+    return Engine(runtime.suggester).turn(text).suggestion
+
+
 def test_worker_edits_stick_and_steer_the_plan(runtime) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(runtime.suggester)
     engine.turn("Widower, lives alone, days feel endless.")
@@ -502,3 +520,23 @@ def test_what_is_over_or_turned_down_raises_no_need(
 
     assert not [need for need in gone if counts(need)], discounts
     assert all(counts(need) for need in kept), discounts
+
+
+@pytest.mark.parametrize(
+    "correction",
+    ["She is not a carer, her son is 2.", "she isn't a carer", "no, she's not caring for anyone"],
+)
+def test_a_plain_not_a_carer_is_a_correction_and_the_rest_stays(runtime, correction: str) -> None:  # type: ignore[no-untyped-def]
+    """The first-hour trial: "not a carer" left "Unpaid carers" in the plan and dropped the rent
+    arrears the first message raised."""
+    engine = Engine(runtime.suggester)
+    first = engine.turn("Behind on her rent, two months of arrears. She cares for her mum who has dementia.")
+    found = [n.need.id for n in first.suggestion.needs]
+    assert "carers" in found, found
+    kept = [n for n in found if n != "carers"]
+    engine.turn(correction)
+    now = [n.need.id for n in engine.plan().needs]
+    assert "carers" not in now, now
+    assert set(kept) <= set(now), (kept, now)
+    for group in engine.plan().groups:
+        assert group.need_id != "carers"

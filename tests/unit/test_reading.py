@@ -58,6 +58,10 @@ def test_sentences_clauses_and_phrases_nest() -> None:
         ("Mr Davies, 84, lives alone.", 84),
         ("She's in her 70s and lives alone.", 75),
         ("Aged 16 and sofa surfing.", 16),
+        ("Seventeen-year-old, thrown out after a row with his stepdad.", 17),
+        ("A girl of fourteen who does the shopping for her mum.", 14),
+        ("She's a twenty-two year old care leaver.", 22),
+        ("He has two kids and three dogs.", None),
     ],
 )
 def test_the_age(text: str, age: int | None) -> None:
@@ -110,3 +114,27 @@ def test_a_broken_pattern_in_the_lexicon_names_its_entry() -> None:
     with pytest.raises(HelpmateError, match="family"):
         compile_lexicon(raw)
     assert lexicon() is lexicon()  # compiled once per process
+
+
+def test_number_words_that_are_not_numbers_are_refused_by_name() -> None:
+    import yaml
+
+    from helpmate import data
+
+    raw = yaml.safe_load(data.path("language", "reading.yaml").read_text())
+    raw["numbers"] = {"seventeen": "17"}
+    with pytest.raises(HelpmateError, match="numbers"):
+        compile_lexicon(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Mum of two in Brookside, her nine-year-old does the tea.", True),
+        ("39, lives with her two teenagers.", True),
+        ("He's 24 and self-harmed as a teenager, fine now.", False),
+        ("She was in care as a child.", False),
+    ],
+)
+def test_family_in_the_picture_but_not_the_persons_own_childhood(text: str, family: bool) -> None:
+    assert READER.read(text).family is family

@@ -44,6 +44,8 @@ class Lexicon:
     in_use: re.Pattern[str]
     not_in_use: re.Pattern[str]
     age: tuple[re.Pattern[str], ...]
+    numbers: dict[str, int]
+    """Number words and their values ("seventeen" 17, "twenty" 20), for ages written in words."""
     age_decade: re.Pattern[str]
     family: re.Pattern[str]
     matters: re.Pattern[str]
@@ -75,6 +77,17 @@ def _source(entry: Any, where: str, substitutions: dict[str, str]) -> str:
 def compile_lexicon(raw: dict[str, Any], where: str = "reading.yaml") -> Lexicon:
     """Compile the entries of a reading.yaml mapping (a broken pattern names its entry)."""
     subs = {name: raw[name] for name in ("duration", "not_an_age") if isinstance(raw.get(name), str)}
+    numbers = raw.get("numbers") or {}
+    if not isinstance(numbers, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) for k, v in numbers.items()
+    ):
+        raise HelpmateError(f"{where}: numbers: expected a mapping of words to whole numbers")
+    numbers = {k.lower(): v for k, v in numbers.items()}
+    # "{number_word}" in a pattern: a number in words, "seventeen" or "twenty-two".
+    tens = "|".join(sorted((w for w, v in numbers.items() if v >= 20 and v % 10 == 0), key=len, reverse=True))
+    units = "|".join(sorted((w for w, v in numbers.items() if v < 10), key=len, reverse=True))
+    others = "|".join(sorted((w for w in numbers), key=len, reverse=True))
+    subs["number_word"] = f"(?:(?:{tens})[\\s-](?:{units})|{others})" if numbers else "(?!x)x"
 
     def one(key: str) -> re.Pattern[str]:
         if key not in raw:
@@ -103,10 +116,11 @@ def compile_lexicon(raw: dict[str, Any], where: str = "reading.yaml") -> Lexicon
         **fields,
         signals=signals,
         age=tuple(compiled(_source(p, f"{where}: age", subs), "age") for p in raw.get("age") or []),
+        numbers=numbers,
     )
 
 
-_SPECIAL = {"signals", "age"}
+_SPECIAL = {"signals", "age", "numbers"}
 
 
 @functools.cache

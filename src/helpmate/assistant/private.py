@@ -8,10 +8,10 @@ replaces a file that is already there: it takes the next free name and says whic
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import tempfile
 from pathlib import Path
+
+from helpmate.knowledge import files
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -37,31 +37,5 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
 
 
 def write_new(path: Path, text: str) -> None:
-    """Write ``path`` (0600) whole, only if no file has that name: ``FileExistsError`` otherwise.
-    The text goes to a temporary file first and is linked into place, so a reader never sees half
-    of it and a file that appears meanwhile is never replaced."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
-        try:
-            os.link(tmp, path)
-        except OSError as exc:
-            if isinstance(exc, FileExistsError) or exc.errno not in (errno.EPERM, errno.ENOTSUP):
-                raise
-            _write_exclusive(path, text)  # a file system without hard links (FAT, some mounts)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _write_exclusive(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    """Write ``path`` (0600) whole, only if no file has that name: ``FileExistsError`` otherwise."""
+    files.write_new(path, text, FILE_MODE)

@@ -330,7 +330,7 @@ class Reader:
         found: list[int | None] = []
         for pattern in (*self.lex.age, self.lex.age_decade):
             match = pattern.search(text)
-            value = int(match.group(1)) if match else None
+            value = spoken_number(match.group(1), self.lex.numbers) if match else None
             if pattern is self.lex.age_decade and value is not None:
                 value = value * 10 + 5
             found.append(value)
@@ -422,3 +422,14 @@ def _gender(lex: Lexicon, text: str) -> str | None:
     if not match:
         return None
     return "female" if match.group("female") else "male"
+
+
+def spoken_number(text: str, words: dict[str, int]) -> int | None:
+    """A whole number written in digits or words ("17", "seventeen", "twenty-two")."""
+    if text.isdigit():
+        return int(text)
+    parts = re.split(r"[\s-]+", text.lower().strip())
+    values = [words.get(p) for p in parts]
+    if not values or None in values:
+        return None
+    return sum(v for v in values if v is not None)

@@ -40,6 +40,8 @@ class Person:
     age: int | None = None
     gender: str | None = None
     needs: frozenset[str] = frozenset()
+    family: bool = False
+    """Children or other family are in the picture: a record for another age may be for them."""
 
 
 @dataclass
@@ -81,8 +83,9 @@ class Retriever:
         today = dt.date.today()
         return {rid: n for rid, n in load_notices(self.library_root).items() if n.current(today)}
 
-    def rank(self, query: Query, limit: int) -> dict[str, list[Hit]]:
-        """The best records of each track, best first, ``limit`` of them beyond those dismissed."""
+    def rank(self, query: Query, limit: int, shown: int = 0) -> dict[str, list[Hit]]:
+        """The best records of each track, best first, ``limit`` of them beyond those dismissed;
+        ``shown`` is how many the worker sees (see ``eligible``)."""
         pool = limit + len(query.skip)
         notices = self.notices()
         return {
@@ -101,30 +104,63 @@ class Retriever:
                 ],
                 query.person,
                 notices,
+                shown,
             )[:pool]
             for track in TRACKS
         }
 
     @staticmethod
-    def eligible(hits: list[Hit], person: Person, notices: dict[str, Notice] | None = None) -> list[Hit]:
-        """Help the person plainly cannot use (a man and a women's refuge, a young mum and respite
-        for people with a learning disability she has not been said to have) is left out or put
-        last with who it is for: records that fit first, then the uncertain ones, each with the
-        reason a worker should check; a record with a current "closed" notice after them all."""
+    def eligible(
+        hits: list[Hit], person: Person, notices: dict[str, Notice] | None = None, shown: int = 0
+    ) -> list[Hit]:
+        """Help the person plainly cannot use (a man and a women's refuge) is left out; help that
+        may not be for them is put last with who it is for, the reason a worker should check:
+
+        - a record for a group the person has not been said to belong to (respite for people with
+          a learning disability, for a young mum) comes after every record that fits;
+        - a record that only asks what the conversation has not said (a Men's Shed when nobody
+          said whether the retired joiner is a man) keeps its place among the ``shown`` best, as
+          the last of them, so what the worker would check is not lost below the list;
+        - a record for another age when family is in the picture (a young carers' service when mum
+          is 26) may be for them: it comes after every record that fits.
+
+        A record with a current "closed" notice comes after them all."""
         sure: list[Hit] = []
         unsure: list[Hit] = []
         closed: list[Hit] = []
+        unsaid: set[int] = set()
         for hit in hits:
             notice = (notices or {}).get(hit.record.id)
             if notice is not None:
                 hit.notice, hit.closed = notice.line(), notice.kind == "closed"
             fit, reason = fits(person.age, person.gender, set(person.needs), hit.record)
+            # Not for the person's age, but maybe for the child or parent in the picture (a young
+            # carers' service when mum is 26 and her nine-year-old cooks): uncertain. A record that
+            # fits the person's own age stays sure: a girl of 13 who looks after her mum is a young
+            # carer whoever else is named.
+            if (
+                fit is False
+                and person.family
+                and person.age is not None
+                and fits(None, person.gender, set(person.needs), hit.record)[0] is not False
+            ):
+                fit, for_family = None, True
+            else:
+                for_family = False
             if fit is False:
                 continue
             if fit is None:
                 hit.caveat = reason
+                groups = set(hit.record.eligibility.only_for)
+                if not for_family and (not groups or groups & person.needs):
+                    unsaid.add(id(hit))
             (closed if hit.closed else unsure if fit is None else sure).append(hit)
-        return sure + unsure + closed
+        # Among the best ``shown``, those uncertain only for what was not said go last but stay.
+        fitting = {id(h) for h in sure}
+        best = [h for h in hits if id(h) in fitting or id(h) in unsaid][:shown]
+        head = [h for h in best if id(h) in fitting] + [h for h in best if id(h) not in fitting]
+        taken = {id(h) for h in head}
+        return head + [h for h in sure + unsure if id(h) not in taken] + closed
 
     def plan(
         self,

@@ -37,7 +37,7 @@ from helpmate.assistant.private import FILE_MODE, private_dir
 from helpmate.assistant.safeguarding import Alert
 from helpmate.assistant.safeguarding.kinds import LEVELS
 from helpmate.errors import HelpmateError
-from helpmate.knowledge.library import atomic_write
+from helpmate.knowledge.files import atomic_write
 
 SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[A-Za-z0-9]{1,16}")
 """The only ids helpmate reads or writes: the date, the time and a few letters or digits."""

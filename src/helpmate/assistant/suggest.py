@@ -198,20 +198,16 @@ class Suggester:
         )
         alert_needs = {nid for a in raised for nid in self.safeguarding.needs(a)}
         query.person = Person(
-            None if reading.family else age,
-            reading.gender,
-            frozenset({n.need.id for n in needs} | alert_needs),
+            age, reading.gender, frozenset({n.need.id for n in needs} | alert_needs), reading.family
         )
-        results = self.retriever.rank(query, limit + 2 * len(needs))
-        if alert_needs:
-            # An alert's help leads each track's list too, not only the plan: a young mum threatened
-            # with a knife sees the refuge before the baby cafe (a stable sort keeps the rest's order).
-            results = {t: sorted(hits, key=lambda h: h.tag not in alert_needs) for t, hits in results.items()}
+        results = self.retriever.rank(query, limit + 2 * len(needs), shown=limit)
         ordered = order_needs(needs, alert_needs, mattering)
         suggestion = self._suggestion(
             reading, ordered, results, area, age, alerts, profile, limit, pinned, query
         )
         suggestion.alert_needs = alert_needs
+        if alert_needs:
+            lead_with_alert_help(suggestion, limit)
         self._quote(suggestion, vectors)
         return suggestion
 
@@ -274,3 +270,20 @@ class Suggester:
             shown = {h.record.id for h in suggestion.services + suggestion.community}
             suggestion.groups = self.retriever.plan(needs, results, shown, query, pinned)
         return suggestion
+
+
+def lead_with_alert_help(suggestion: Suggestion, limit: int) -> None:
+    """The help an alert brings opens each track's list, as it opens the plan, even when the
+    ranking put it lower (the need came from the alert alone, so the ranking did not steer by
+    it): a young mum whose partner threatens her with a knife sees the refuge before the baby
+    cafe."""
+    for track in ("services", "community"):
+        leading = [
+            hit
+            for group in suggestion.groups
+            if group.need_id in suggestion.alert_needs
+            for hit in getattr(group, track)
+        ]
+        ids = {h.record.id for h in leading}
+        rest = [h for h in getattr(suggestion, track) if h.record.id not in ids]
+        setattr(suggestion, track, (leading + rest)[:limit])

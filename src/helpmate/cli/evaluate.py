@@ -161,7 +161,7 @@ def _read_baseline(path: Path) -> dict[str, Any]:
 
 def _write_report(folder: Path, doc: dict[str, Any], names: dict[str, str]) -> None:
     from helpmate.evals.report import render_html, render_markdown
-    from helpmate.knowledge.library import atomic_write
+    from helpmate.knowledge.files import atomic_write
 
     pages = {
         "index.html": render_html(doc, names),

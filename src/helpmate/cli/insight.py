@@ -76,7 +76,8 @@ def insight(
     from helpmate.errors import HelpmateError
     from helpmate.insight.reports import Filters, build_report
     from helpmate.insight.store import open_insight
-    from helpmate.knowledge.library import atomic_write, load_library
+    from helpmate.knowledge.files import atomic_write
+    from helpmate.knowledge.library import load_library
 
     filters = Filters(area, _date(since, "--since"), _date(until, "--until"))
     if filters.since and filters.until and filters.since > filters.until:

@@ -61,7 +61,7 @@ def run_practice(settings: Settings, paths: list[Path], *, limit: int) -> None:
     from helpmate.assistant.runtime import load_runtime
     from helpmate.cli.evaluate import _check_cases
     from helpmate.evals.cases import load_cases
-    from helpmate.knowledge.library import atomic_write
+    from helpmate.knowledge.files import atomic_write
 
     pairs = [(path, case) for path in paths for case in load_cases(path)]
     runtime = load_runtime(settings)

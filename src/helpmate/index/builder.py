@@ -36,7 +36,8 @@ from helpmate.index.store import ALL_AREAS, PREFIX, VectorStore, area_key
 from helpmate.index.text import TOKENIZER
 from helpmate.index.vectors import CHUNK, VECTORS, EmbeddingCache, load_vectors, save_vectors
 from helpmate.knowledge.bank import Bank, load_bank
-from helpmate.knowledge.library import Library, atomic_write
+from helpmate.knowledge.files import atomic_write
+from helpmate.knowledge.library import Library
 from helpmate.knowledge.records import Need, Record
 
 MANIFEST = "manifest.json"

@@ -394,13 +394,18 @@ def fits(
         else:
             low, high = elig.min_age or 0, elig.max_age if elig.max_age is not None else 200
             answers.append(low <= person_age <= high)
+    # The groups a record is for are alternatives: "people with dementia and their carers" is
+    # for either, so one group the person belongs to is enough.
+    groups: list[bool | None] = []
     for need in elig.only_for:
         if need in person_needs:
-            answers.append(True)
+            groups.append(True)
         elif need == "young-people" and person_age is not None:
-            answers.append(person_age <= YOUNG_UNTIL)
+            groups.append(person_age <= YOUNG_UNTIL)
         else:
-            answers.append(None)
+            groups.append(None)
+    if groups:
+        answers.append(True if True in groups else False if all(g is False for g in groups) else None)
     if False in answers:
         return False, reason
     if None in answers:

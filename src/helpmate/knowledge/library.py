@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -413,24 +412,6 @@ def dump_records(records: Iterable[Record], header: dict[str, Any] | None = None
     doc: dict[str, Any] = dict(header or {})
     doc["records"] = items
     return yaml.dump(doc, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def atomic_write(path: Path, text: str, mode: int | None = None) -> None:
-    """A crash leaves the old content or the new, never half. ``mode`` (0o600) is set, or the umask's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask if mode is None else mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- validation

@@ -28,7 +28,8 @@ from typing import Any, Literal, get_args
 import yaml
 
 from helpmate.errors import HelpmateError
-from helpmate.knowledge.library import atomic_write, read_yaml
+from helpmate.knowledge.files import atomic_write
+from helpmate.knowledge.library import read_yaml
 
 NoticeKind = Literal["closed", "waiting", "moved", "info"]
 KINDS: tuple[str, ...] = get_args(NoticeKind)

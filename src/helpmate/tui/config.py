@@ -43,7 +43,7 @@ def save_settings(
     theme: str,
 ) -> None:
     """Change the screen's settings in the config file, keeping everything else in it."""
-    from helpmate.knowledge.library import atomic_write
+    from helpmate.knowledge.files import atomic_write
 
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))

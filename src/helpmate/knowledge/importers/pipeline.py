@@ -26,12 +26,12 @@ import yaml
 from pydantic import ValidationError
 
 from helpmate.errors import HelpmateError
+from helpmate.knowledge.files import atomic_write
 from helpmate.knowledge.importers.base import Draft, FeedRead
 from helpmate.knowledge.importers.hsds import read_hsds
 from helpmate.knowledge.importers.oruk import read_oruk
 from helpmate.knowledge.library import (
     Library,
-    atomic_write,
     describe_validation_error,
     dump_records,
     load_library,
