@@ -540,3 +540,16 @@ def test_a_plain_not_a_carer_is_a_correction_and_the_rest_stays(runtime, correct
     assert set(kept) <= set(now), (kept, now)
     for group in engine.plan().groups:
         assert group.need_id != "carers"
+
+
+def test_a_reason_quotes_the_words_of_the_need_the_record_is_shown_for(runtime) -> None:  # type: ignore[no-untyped-def]
+    """The Men's Shed, shown for making and fixing, quotes "used to be a joiner", not "lonely" or
+    "widowed last year", though it is tagged with loneliness too."""
+    data = runtime.suggester.suggest(
+        "Widowed last year and lonely. He used to be a joiner and misses making things with his hands."
+    ).to_json()
+    shed = next(i for i in data["services"] + data["community"] if i["id"] == "wr-com-mens-shed")
+    assert shed["need"] == "making-fixing" and shed["why"].startswith("“He used to be a joiner"), shed
+    for item in data["services"] + data["community"]:
+        if item["need"] == "bereavement":
+            assert item["why"].startswith("“Widowed last year"), item

@@ -212,9 +212,10 @@ class Suggester:
         return suggestion
 
     def _quote(self, suggestion: Suggestion, vectors: np.ndarray) -> None:
-        """Which words each record's reason quotes: of the needs the record fits, the one whose
-        words it meets most closely (a Men's Shed quotes "used to be a joiner", not "widowed last
-        year", though it fits loneliness too)."""
+        """Which words each record's reason quotes: those of the need it is shown for, when it
+        meets that need (a Men's Shed under "making and fixing" quotes "used to be a joiner", not
+        "lonely" or "widowed last year", though it fits loneliness too); else, of the needs it
+        fits, the one whose words it meets most closely."""
         quoted = [n for n in suggestion.needs if n.row >= 0]
         if len(quoted) < 2:
             return
@@ -230,7 +231,9 @@ class Suggester:
                 if index.need_tags[row, self.detector.column[n.need.id]]
                 or index.need_fit[row, self.detector.column[n.need.id]] >= FIT_FOR_REASON
             ]
-            if len(fitting) > 1:
+            if hit.tag in {n.need.id for n in fitting}:
+                hit.reason = None  # the need it was ranked and is shown for: its own words
+            elif len(fitting) > 1:
                 best = max(fitting, key=lambda n: float(index.vectors[row] @ vectors[n.row]))
                 hit.reason = best.need.id
 
