@@ -129,30 +129,30 @@ class Retriever:
         unsure: list[Hit] = []
         closed: list[Hit] = []
         unsaid: set[int] = set()
+        needs = set(person.needs)
         for hit in hits:
             notice = (notices or {}).get(hit.record.id)
             if notice is not None:
                 hit.notice, hit.closed = notice.line(), notice.kind == "closed"
-            fit, reason = fits(person.age, person.gender, set(person.needs), hit.record)
+            fit, reason = fits(person.age, person.gender, needs, hit.record)
             # Not for the person's age, but maybe for the child or parent in the picture (a young
             # carers' service when mum is 26 and her nine-year-old cooks): uncertain. A record that
             # fits the person's own age stays sure: a girl of 13 who looks after her mum is a young
             # carer whoever else is named.
-            if (
+            for_family = (
                 fit is False
                 and person.family
                 and person.age is not None
-                and fits(None, person.gender, set(person.needs), hit.record)[0] is not False
-            ):
-                fit, for_family = None, True
-            else:
-                for_family = False
+                and fits(None, person.gender, needs, hit.record)[0] is not False
+            )
+            if for_family:
+                fit = None
             if fit is False:
                 continue
             if fit is None:
                 hit.caveat = reason
                 groups = set(hit.record.eligibility.only_for)
-                if not for_family and (not groups or groups & person.needs):
+                if not for_family and (not groups or groups & needs):
                     unsaid.add(id(hit))
             (closed if hit.closed else unsure if fit is None else sure).append(hit)
         # Among the best ``shown``, those uncertain only for what was not said go last but stay.
