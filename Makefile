@@ -23,9 +23,9 @@ chat: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
-## test-fast: the unit tests only (not `integration`: no real model, no servers): under 2 minutes
+## test-fast: the unit tests that need no app, process or real feed (not `integration` or `slow`): about 2 minutes
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not integration" tests/unit
+	$(BIN)/pytest -q -m "not integration and not slow" tests/unit
 
 ## test-llm: also the real OpenAI-compatible server test (compiles llama-cpp-python: 5 minutes or more)
 test-llm: $(STAMP)

@@ -16,6 +16,44 @@ from helpmate.assistant.runtime import Runtime
 from tests.conftest import hashing_runtime
 from tests.unit.tui_support import TODAY, ScriptedRuntime
 
+SLOW_MODULES = {
+    # The whole terminal app driven key by key (2 to 10 s a test).
+    "test_tui",
+    "test_tui_alerts_and_recovery",
+    "test_tui_jobs",
+    "test_tui_layout",
+    "test_tui_snapshots",
+    "test_tui_words",
+    "test_tui_structure_and_config",
+    "test_insight_app",
+    "test_session_safety_app",
+    "test_serve",
+    # helpmate run as a user runs it, in another process (1 to 15 s a test).
+    "test_cli",
+    "test_cli_km",
+    "test_insight_cli",
+    "test_insight_privacy",
+    "test_import_faults",
+    "test_index_faults",
+    "test_import_contracts",
+    # Whole runs of a job: an eval set scored end to end, the safeguarding classifier trained on the
+    # whole exemplar bank (20 to 60 s a test).
+    "test_eval",
+    "test_index_semantic",
+    # The real Bristol, North Lincolnshire and Miami feeds read whole (5 to 60 s a test).
+    "test_import",
+    "test_redact_measured",
+}
+"""Modules ``make test-fast`` leaves to ``make test``: what they check is end to end, and they take
+most of the unit run's time. Everything else (the engine, reading, eligibility, the library, the
+index, redaction, the language-model protocols) runs in ``make test-fast``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def home(isolated: Path) -> Path:

@@ -71,6 +71,7 @@ def test_injected_text_in_a_record_never_becomes_a_suggestion(runtime) -> None: 
     assert "0900 111 222" not in turn.reply
 
 
+@pytest.mark.slow  # loads spaCy's model for the name recogniser (about 15 s)
 def test_personal_data_is_redacted_before_a_remote_model_and_restored(runtime) -> None:  # type: ignore[no-untyped-def]
     engine, model = engine_with(runtime, ["Ask [NAME_1] about the lunch club."], redact=True)
     turn = engine.turn("Mrs Okafor, 81, on 07700 900123, lives alone and is lonely.")
