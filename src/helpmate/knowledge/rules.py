@@ -176,19 +176,40 @@ def decide_track(name: str, description: str, organisation: str) -> str:
 
 
 class NeedTagger:
-    """Suggests need tags for a record from the taxonomy's keywords."""
+    """Suggests need tags for a record from the taxonomy's keywords.
+
+    A keyword counts when its words appear together in the text (" food bank " in " a food bank
+    in "). The keywords are kept by their words, so a record is scored by looking up each run of
+    one to N of its words (N the longest keyword), not by searching it for each of the taxonomy's
+    1,700 keywords: about 20 times faster on the real feeds, which matters at a region's 200,000
+    records (bench/region.py)."""
 
     def __init__(self, needs: Iterable[Need]) -> None:
-        self._patterns = [
-            (need.id, [f" {_tokens(k).strip()} " for k in need.keywords if k.strip()]) for need in needs
-        ]
+        self._keywords: dict[str, list[str]] = {}
+        for need in needs:
+            for keyword in need.keywords:
+                words = _tokens(keyword).strip()
+                if words:
+                    # A keyword listed twice counts twice, as the need's list says.
+                    self._keywords.setdefault(words, []).append(need.id)
+        self._longest = max((k.count(" ") + 1 for k in self._keywords), default=0)
+
+    def _present(self, text: str) -> set[str]:
+        """The keywords whose words appear together in ``text`` (already through ``_tokens``)."""
+        words = text.split()
+        return {
+            run
+            for start in range(len(words))
+            for size in range(1, min(self._longest, len(words) - start) + 1)
+            if (run := " ".join(words[start : start + size])) in self._keywords
+        }
 
     def suggest(self, name: str, description: str, limit: int = 3) -> list[str]:
-        name_t, desc_t = _tokens(name), _tokens(description)
-        scores: list[tuple[int, str]] = []
-        for need_id, patterns in self._patterns:
-            score = sum(2 * (p in name_t) + (p in desc_t) for p in patterns)
-            if score:
-                scores.append((score, need_id))
-        scores.sort(key=lambda item: (-item[0], item[1]))
-        return [need_id for _, need_id in scores[:limit]]
+        in_name, in_desc = self._present(_tokens(name)), self._present(_tokens(description))
+        score: dict[str, int] = {}
+        for keyword in in_name | in_desc:
+            weight = 2 * (keyword in in_name) + (keyword in in_desc)
+            for need_id in self._keywords[keyword]:
+                score[need_id] = score.get(need_id, 0) + weight
+        ranked = sorted(score.items(), key=lambda item: (-item[1], item[0]))
+        return [need_id for need_id, _ in ranked[:limit]]
