@@ -352,7 +352,7 @@ def test_a_fresh_export_under_a_dated_name_updates_the_same_feed_in_place(
         empty_library, write_json(tmp_path / "Services 2025-02-01T0930 (1).json", newer), "oruk", "x"
     )
     assert (again.added, again.updated, again.removed, again.unchanged) == (1, 1, 1, 1)
-    assert [p.name for p in (empty_library / "records" / "imported").iterdir()] == ["x--services.yaml"]
+    assert [p.name for p in (empty_library / "records" / "imported").glob("*.yaml")] == ["x--services.yaml"]
     assert {r.id for r in load_library(empty_library).records} == {"1", "2", "4"}
     # --source names the feed whatever the file is called.
     named = import_feed(

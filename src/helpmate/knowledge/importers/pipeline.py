@@ -16,6 +16,8 @@ modified most recently; then the first in the feed. Every duplicate is reported.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 import shutil
 from collections.abc import Callable
@@ -30,6 +32,13 @@ from helpmate.knowledge.files import atomic_write
 from helpmate.knowledge.importers.base import Draft, FeedRead
 from helpmate.knowledge.importers.hsds import read_hsds
 from helpmate.knowledge.importers.oruk import read_oruk
+from helpmate.knowledge.importers.unchanged import (
+    ImportNote,
+    feed_hash,
+    find_unchanged,
+    inputs_hash,
+    write_note,
+)
 from helpmate.knowledge.library import (
     Library,
     describe_validation_error,
@@ -198,6 +207,11 @@ def import_feed(
             f"area '{area}' is not a slug", hint="use lower-case words joined by '-', e.g. north-lincs"
         )
     path = Path(path)
+    inputs = None
+    with contextlib.suppress(OSError):  # a feed that cannot be read is said by the full import
+        inputs = feed_hash(library_root, path, fmt, area, source)
+        if (found := find_unchanged(library_root, inputs)) is not None:
+            return _again(*found)
     feed = FORMATS[fmt](path)  # raises HelpmateError for a file that cannot be read at all
     if not feed.drafts:
         raise HelpmateError(
@@ -209,13 +223,46 @@ def import_feed(
     try:
         with library_lock(library_root, "import"):
             init_library(library_root)
-            return _import(library_root, path, fmt, area, name, feed, explicit=source is not None)
+            report = _import(library_root, path, fmt, area, name, feed, explicit=source is not None)
+            if inputs is not None:
+                _leave_note(library_root, inputs, report)
+            return report
     except OSError as exc:  # a full disk, a read-only library: nothing was half-written
         where = exc.filename or library_root
         raise HelpmateError(
             f"{where}: cannot write the import ({exc.strerror or (exc.args[0] if exc.args else exc)})",
             hint="free some space or fix the permissions, then import again; the library is unchanged",
         ) from exc
+
+
+def _again(target: Path, note: ImportNote) -> ImportReport:
+    """The report of the import that wrote ``target``, given again: the feed is as it was then."""
+    report = ImportReport(target=target, source=note.source, unchanged=note.records, tracks=dict(note.tracks))
+    report.skipped, report.duplicates, report.warnings = (
+        list(note.skipped),
+        list(note.duplicates),
+        list(note.warnings),
+    )
+    return report
+
+
+def _leave_note(library_root: Path, inputs: str, report: ImportReport) -> None:
+    with contextlib.suppress(OSError):  # without a note the next import only reads the feed again
+        _write_note(library_root, inputs, report)
+
+
+def _write_note(library_root: Path, inputs: str, report: ImportReport) -> None:
+    note = ImportNote(
+        inputs=inputs_hash(library_root, inputs, report.target),
+        file_sha256=hashlib.sha256(report.target.read_bytes()).hexdigest(),
+        source=report.source,
+        records=report.imported,
+        skipped=report.skipped,
+        duplicates=report.duplicates,
+        tracks=report.tracks,
+        warnings=report.warnings,
+    )
+    write_note(report.target, note)
 
 
 def _import(
