@@ -66,13 +66,14 @@ def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")]
 
     from helpmate.assistant.runtime import open_store
     from helpmate.index.builder import build_index
-    from helpmate.index.embedders import make_embedder
+    from helpmate.index.embedders import make_embedder, prepare
     from helpmate.knowledge.library import load_library
 
     settings = settings_from_env()
     library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
     store = open_store(settings)
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, settings.models_path, settings.embedder_backend)
+    prepare(embedder, say=console_err)  # the ONNX export, once per machine: never at query time
     with progress_bar("embedding") as bar:
         task = bar.add_task("embed", total=None)
 

