@@ -101,7 +101,9 @@ def test_an_index_is_never_loaded_with_a_different_embedder(library: Path, tmp_p
     class Other(HashingEmbedder):
         name = "other-384"
 
-    with pytest.raises(HelpmateError, match="built with the embedder hashing-384, but this run uses other-384"):
+    with pytest.raises(
+        HelpmateError, match="built with the embedder hashing-384, but this run uses other-384"
+    ):
         load_runtime(runtime.settings, Other(), warn_stale=False)
 
 
@@ -142,7 +144,9 @@ def test_a_model_folder_says_how_it_pools_and_how_far_it_reads(tmp_path: Path) -
     (folder / "config.json").write_text('{"hidden_size": 16, "max_position_embeddings": 514}')
     (folder / "tokenizer.json").write_text("{}")
     (folder / "modules.json").write_text('[{"path": "pool", "type": "sentence_transformers.models.Pooling"}]')
-    (folder / "pool" / "config.json").write_text('{"word_embedding_dimension": 16, "pooling_mode_cls_token": true}')
+    (folder / "pool" / "config.json").write_text(
+        '{"word_embedding_dimension": 16, "pooling_mode_cls_token": true}'
+    )
     model = read_folder(folder, "k", "team-model", None)
     assert (model.dim, model.pooling, model.max_tokens) == (16, "cls", 512)
     (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')

@@ -71,9 +71,9 @@ def index(rebuild: Annotated[bool, typer.Option(help="Embed everything again.")]
 
     settings = settings_from_env()
     library = load_library(settings.knowledge, cache_dir=settings.cache_dir / "library")
-    store = open_store(settings)
     embedder = make_embedder(settings.embedder, settings.models_path, settings.embedder_backend)
     prepare(embedder, say=console_err)  # the ONNX export, once per machine: never at query time
+    store = open_store(settings)
     with progress_bar("embedding") as bar:
         task = bar.add_task("embed", total=None)
 

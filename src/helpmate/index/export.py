@@ -85,7 +85,9 @@ def export(source: Path, dest: Path, meta: dict[str, Any]) -> None:
         for name in TOKENIZER_FILES:
             if (source / name).is_file():
                 shutil.copyfile(source / name, work / name)
-        files = {name: sha256_of(work / name) for name in (FP32, INT8, *TOKENIZER_FILES) if (work / name).is_file()}
+        files = {
+            name: sha256_of(work / name) for name in (FP32, INT8, *TOKENIZER_FILES) if (work / name).is_file()
+        }
         info = meta | {"format": FORMAT, "inputs": inputs, "files": files, "torch": torch.__version__}
         (work / "model.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
         if dest.exists():

@@ -62,7 +62,8 @@ def read_folder(folder: Path, key: str, label: str, need_threshold: float | None
     """The model in a sentence-transformers folder, or one clear error naming what is missing."""
     if not folder.is_dir():
         raise HelpmateError(
-            f"{folder}: no such folder", hint="HELPMATE_EMBEDDER takes minilm, mpnet, hashing or a model folder"
+            f"{folder}: no such folder",
+            hint="HELPMATE_EMBEDDER takes minilm, mpnet, hashing or a model folder",
         )
     config = _json(folder / "config.json")
     if not (folder / "tokenizer.json").is_file():
@@ -77,7 +78,9 @@ def read_folder(folder: Path, key: str, label: str, need_threshold: float | None
     )
     pooling_config = _json(pooling_dir / "config.json", required=False) or {"pooling_mode_mean_tokens": True}
     modes = [mode for flag, mode in POOLING_MODES.items() if pooling_config.get(flag)]
-    unsupported = [k for k, v in pooling_config.items() if k.startswith("pooling_mode") and v and k not in POOLING_MODES]
+    unsupported = [
+        k for k, v in pooling_config.items() if k.startswith("pooling_mode") and v and k not in POOLING_MODES
+    ]
     if len(modes) != 1 or unsupported:
         raise HelpmateError(
             f"{pooling_dir / 'config.json'}: pooling {modes + unsupported or 'none'} is not supported",
@@ -88,7 +91,9 @@ def read_folder(folder: Path, key: str, label: str, need_threshold: float | None
     max_tokens = int(bert_config.get("max_seq_length") or min(positions, 512))
     dim = int(pooling_config.get("word_embedding_dimension") or config.get("hidden_size") or 0)
     if dim <= 0:
-        raise HelpmateError(f"{folder / 'config.json'}: no hidden_size", hint="is this a transformer model folder?")
+        raise HelpmateError(
+            f"{folder / 'config.json'}: no hidden_size", hint="is this a transformer model folder?"
+        )
     return SentenceModel(key, label, folder, dim, max_tokens, modes[0], need_threshold)
 
 
@@ -129,7 +134,15 @@ def local(path: Path) -> SentenceModel:
         identity.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     slug = "".join(c if c.isalnum() else "-" for c in folder.name.lower()).strip("-")[:40] or "model"
     key = f"local-{slug}-{identity.hexdigest()[:12]}"
-    return SentenceModel(key, f"{folder.name}@{identity.hexdigest()[:12]}", folder, probe.dim, probe.max_tokens, probe.pooling, None)
+    return SentenceModel(
+        key,
+        f"{folder.name}@{identity.hexdigest()[:12]}",
+        folder,
+        probe.dim,
+        probe.max_tokens,
+        probe.pooling,
+        None,
+    )
 
 
 def resolve(kind: str, models_dir: Path) -> SentenceModel:
@@ -203,9 +216,13 @@ def assemble_mpnet(folder: Path, parts: list[Path] | None = None, expected: str 
 def _json(path: Path, *, required: bool = True) -> Any:
     if not path.is_file():
         if required:
-            raise HelpmateError(f"{path}: missing", hint="point HELPMATE_EMBEDDER at a sentence-transformers folder")
+            raise HelpmateError(
+                f"{path}: missing", hint="point HELPMATE_EMBEDDER at a sentence-transformers folder"
+            )
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise HelpmateError(f"{path}: not readable JSON ({exc})", hint="repair or replace the model folder") from exc
+        raise HelpmateError(
+            f"{path}: not readable JSON ({exc})", hint="repair or replace the model folder"
+        ) from exc
