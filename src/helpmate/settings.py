@@ -11,7 +11,7 @@ user's real data:
   embedded store in ``HELPMATE_HOME``.
 - ``HELPMATE_EMBEDDER``: ``minilm`` (default, the real model), ``mpnet`` (a larger packaged model),
   ``hashing`` (a fast lexical embedder with no model, for tests) or the path of a
-  sentence-transformers folder; ``HELPMATE_EMBEDDER_BACKEND``: ``onnx`` (default) or ``torch``.
+  sentence-transformers folder; ``HELPMATE_EMBEDDER_BACKEND``: ``onnx`` (default), ``onnx-int8`` or ``torch``.
 - ``HELPMATE_MODELS_DIR``: where exported and assembled models live (default ``HELPMATE_HOME/models``).
 - ``HELPMATE_LLM__PROVIDER`` and friends: an optional language model (see ``LLMSettings``).
 
@@ -82,8 +82,8 @@ class Settings(BaseSettings):
     """A Chroma server to use instead of the embedded store, e.g. http://127.0.0.1:8000."""
     embedder: str = "minilm"
     """Which embedder builds and queries the index: minilm, mpnet, hashing or a model folder's path."""
-    embedder_backend: Literal["onnx", "torch"] = "onnx"
-    """How a sentence model runs: onnx (no torch when answering) or torch (the reference path)."""
+    embedder_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
+    """How a sentence model runs: onnx (no torch when answering), onnx-int8 (faster, close) or torch."""
     models_dir: Path | None = None
     """Exported ONNX models and assembled packaged models; default HELPMATE_HOME/models."""
     area: str | None = None

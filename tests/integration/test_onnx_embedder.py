@@ -69,10 +69,8 @@ def test_onnx_vectors_agree_with_torch(onnx_home: dict[str, str], minilm: MiniLM
     models = Path(onnx_home["HELPMATE_MODELS_DIR"])
     texts = ["lonely since his wife died", "Men's Shed (Age UK). A workshop where men share skills. " * 20]
     reference = minilm.embed(texts)
-    int8 = make_embedder("minilm", models)
-    prepare(int8)  # already exported by kb index: nothing is made again
-    assert (reference * int8.embed(texts)).sum(axis=1).min() > 0.95
-    from helpmate.index.onnx import OnnxEmbedder
-
-    fp32 = OnnxEmbedder(int8.model, models, variant="fp32")  # type: ignore[attr-defined]
+    fp32 = make_embedder("minilm", models)  # the default: torch's vectors, without torch
+    prepare(fp32)  # already exported by kb index: nothing is made again
     np.testing.assert_allclose(fp32.embed(texts), reference, atol=1e-4)
+    int8 = make_embedder("minilm", models, backend="onnx-int8")
+    assert (reference * int8.embed(texts)).sum(axis=1).min() > 0.95

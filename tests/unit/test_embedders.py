@@ -55,7 +55,7 @@ def tiny_onnx(models_dir: Path, key: str = "tiny-1", max_tokens: int = 16) -> Se
 
 
 def test_onnx_embedder_gives_a_text_the_same_vector_alone_or_in_any_batch(tmp_path: Path) -> None:
-    embedder = OnnxEmbedder(tiny_onnx(tmp_path), tmp_path, batch_size=2)
+    embedder = OnnxEmbedder(tiny_onnx(tmp_path), tmp_path, variant="int8", batch_size=2)
     texts = ["a long text about a lunch club for older men who are lonely", "debt", "", "food bank", "debt"]
     together = embedder.embed(texts)
     alone = np.vstack([embedder.embed([t]) for t in texts])
@@ -66,7 +66,7 @@ def test_onnx_embedder_gives_a_text_the_same_vector_alone_or_in_any_batch(tmp_pa
 
 
 def test_onnx_embedder_reads_no_further_than_max_tokens(tmp_path: Path) -> None:
-    embedder = OnnxEmbedder(tiny_onnx(tmp_path, max_tokens=64), tmp_path, max_tokens=6)
+    embedder = OnnxEmbedder(tiny_onnx(tmp_path, max_tokens=64), tmp_path, variant="int8", max_tokens=6)
     head = "lonely since his wife died"  # 5 word pieces with [CLS]; [SEP] makes 6... of 7
     same = embedder.embed([head + " and he drinks", head + " but he has a shed"])
     np.testing.assert_allclose(same[0], same[1], atol=1e-6)
@@ -78,11 +78,11 @@ def test_a_changed_or_missing_model_file_is_refused_and_never_exported_at_query_
     with open(model.folder / INT8, "ab") as handle:
         handle.write(b"\0")
     with pytest.raises(HelpmateError) as changed:
-        OnnxEmbedder(model, tmp_path).embed(["lonely"])
+        OnnxEmbedder(model, tmp_path, variant="int8").embed(["lonely"])
     assert "does not match its sha256" in str(changed.value) and "helpmate kb index" in changed.value.hint
     shutil.rmtree(model.folder)
     with pytest.raises(HelpmateError, match="is not in .* yet"):
-        OnnxEmbedder(model, tmp_path).embed(["lonely"])
+        OnnxEmbedder(model, tmp_path, variant="int8").embed(["lonely"])
     assert not model.folder.exists()
 
 
@@ -152,7 +152,7 @@ def test_a_model_folder_says_how_it_pools_and_how_far_it_reads(tmp_path: Path) -
     (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')
     embedder = make_embedder(str(folder), tmp_path / "models")
     assert embedder.need_threshold is None  # calibrated from the taxonomy at index time
-    assert embedder.name.startswith("team-model@") and embedder.name.endswith("/onnx-int8")
+    assert embedder.name.startswith("team-model@") and embedder.name.endswith("/onnx-fp32")
     (folder / "pool" / "config.json").write_text('{"pooling_mode_weightedmean_tokens": true}')
     with pytest.raises(HelpmateError, match="pooling .* is not supported"):
         read_folder(folder, "k", "team-model", None)
@@ -162,6 +162,7 @@ def test_each_embedder_carries_its_need_threshold(tmp_path: Path) -> None:
     assert make_embedder("hashing").need_threshold == 0.12
     assert make_embedder("minilm", tmp_path).need_threshold == 0.45
     assert make_embedder("minilm", tmp_path, backend="torch").need_threshold == 0.45
+    assert make_embedder("minilm", tmp_path, backend="onnx-int8").name == "all-MiniLM-L6-v2/onnx-int8"
     assert make_embedder("mpnet", tmp_path).need_threshold == models.MPNET_NEED_THRESHOLD
     assert not (tmp_path / "onnx").exists()  # choosing an embedder loads and makes nothing
 

@@ -3,7 +3,8 @@
 ``HELPMATE_EMBEDDER`` chooses the model: ``minilm`` (the default, packaged in a wheel), ``mpnet``
 (packaged in five parts), ``hashing`` (no model: tests), or the path of a sentence-transformers
 folder. ``HELPMATE_EMBEDDER_BACKEND`` chooses how it runs: ``onnx`` (default; no torch when
-answering) or ``torch`` (sentence-transformers, the reference the ONNX path is measured against).
+answering), ``onnx-int8`` (int8 weights: faster, slightly different vectors) or ``torch``
+(sentence-transformers, the reference the ONNX path is measured against).
 
 Every embedder returns L2-normalised float32 vectors, so a dot product is the cosine similarity,
 and carries ``need_threshold``: the score a need must reach with its vectors (None: calibrate from
@@ -25,8 +26,13 @@ from helpmate.index.models import SentenceModel, ensure_folder, minilm, resolve
 from helpmate.index.text import tokenize
 
 DIMENSIONS = 384
-# How the sentence models run through ONNX Runtime, chosen by the eval sets and bench/embedders.py.
-ONNX_CHOICE: dict[str, Any] = {"variant": "int8", "max_tokens": None}
+# How the sentence models run through ONNX Runtime, chosen on the eval sets (bench/embedders.py for
+# speed). fp32 gives torch's vectors (cosine 1.0000 on 300 records) and 2.0x the records per CPU
+# second, from batching texts of similar length. int8 with per-channel scales (2.2x; cosine 0.992
+# mean, 0.970 worst) lost 0.009 of recall, 0.018 of need precision and 0.007 of need recall on the
+# sample set: over the 0.005 allowed, so it is a choice (HELPMATE_EMBEDDER_BACKEND=onnx-int8), not
+# the default. 128 word pieces instead of 256 drifts further (worst cosine 0.76) and was not taken.
+ONNX_CHOICE: dict[str, Any] = {"variant": "fp32", "max_tokens": None}
 
 
 class Embedder(Protocol):
@@ -137,6 +143,8 @@ def make_embedder(kind: str, models_dir: Path | None = None, backend: str = "onn
         return TorchEmbedder(model)
     from helpmate.index.onnx import OnnxEmbedder
 
+    if backend == "onnx-int8":
+        return OnnxEmbedder(model, models_dir, **(ONNX_CHOICE | {"variant": "int8"}))
     return OnnxEmbedder(model, models_dir, **ONNX_CHOICE)
 
 

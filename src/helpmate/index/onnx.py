@@ -39,7 +39,7 @@ class OnnxEmbedder:
         model: SentenceModel,
         models_dir: Path,
         *,
-        variant: str = "int8",
+        variant: str = "fp32",
         max_tokens: int | None = None,
         batch_size: int = 16,
     ) -> None:
