@@ -2,8 +2,8 @@
 
 The ONNX files are made once by ``helpmate kb index`` (``prepare``: export.py in a child process,
 the only step that needs torch) into ``models/onnx/<model key>/`` and checked by sha256 each time
-they are loaded; a query never exports. Loading takes about 0.3 s (ONNX Runtime is imported in
-about 0.15 s, against about 5 s for torch and sentence-transformers).
+they are loaded; a query never exports. Importing and loading cost 0.85 s of CPU against 12.6 s
+for torch and sentence-transformers (bench/embedders.py, measured on a busy 2-core machine).
 
 Texts are embedded shortest first in batches, so a batch is padded to similar lengths: that alone
 saves a third of the work on directory records, whose lengths vary from ten to 256 word pieces.
@@ -77,7 +77,7 @@ class OnnxEmbedder:
     def prepare(self, say: Callable[[str], None] | None = None) -> bool:
         """Export the model if its files are missing or fail their sha256; True when it exported.
 
-        Called by ``helpmate kb index`` (about 15 s for MiniLM, 60 s for mpnet, once per machine)."""
+        Called by ``helpmate kb index`` (once per machine; about 10 s of CPU for MiniLM, mostly importing torch)."""
         problem = self.problem() or self._checksum_problem()
         if problem is None:
             return False
@@ -119,7 +119,7 @@ class OnnxEmbedder:
             if problem is not None:
                 raise HelpmateError(problem, hint="run 'helpmate kb index', which prepares the model once")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import onnxruntime as ort  # ~0.15 s
+            import onnxruntime as ort  # a fraction of a second; torch takes about 5 s
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
@@ -167,7 +167,7 @@ class OnnxEmbedder:
         return info if isinstance(info, dict) else None
 
     def _checksum_problem(self) -> str | None:
-        """A changed or truncated file is refused: 25 ms for MiniLM int8, 0.3 s for mpnet fp32."""
+        """A changed or truncated file is refused: hashing 90 MB (MiniLM fp32) takes about 0.1 s."""
         files = (self._info() or {}).get("files", {})
         for name in (VARIANTS[self.variant], "tokenizer.json"):
             if sha256_of(self.folder / name) != files.get(name):
