@@ -165,6 +165,8 @@ def test_each_embedder_carries_its_need_threshold(tmp_path: Path) -> None:
     assert make_embedder("minilm", tmp_path, backend="onnx-int8").name == "all-MiniLM-L6-v2/onnx-int8"
     assert make_embedder("mpnet", tmp_path).need_threshold == models.MPNET_NEED_THRESHOLD
     assert not (tmp_path / "onnx").exists()  # choosing an embedder loads and makes nothing
+    with pytest.raises(HelpmateError, match="does not work with mpnet"):
+        make_embedder("mpnet", tmp_path, backend="onnx-int8")
 
 
 def fake_parts(tmp_path: Path) -> tuple[list[Path], str]:
