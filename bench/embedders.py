@@ -5,8 +5,9 @@
 Each measurement runs in a process of its own (so one path's imports and memory never flatter or
 burden another's): the ONNX export (once, into a temporary models folder), cold embedding of
 directory records (the model loaded, then N records embedded, texts as `kb index` makes them),
-query embedding (situations from the eval sets, one at a time, as `suggest` does), and the peak
-memory of `helpmate kb index --rebuild` over the whole library. Without --library it imports the
+query embedding (situations from the eval sets, one at a time, as `suggest` does), the peak
+memory of `helpmate kb index --rebuild` over the whole library, and `helpmate suggest TEXT` from a
+cold process to its answer over that index (torch against ONNX). Without --library it imports the
 two ORUK feeds and the Miami HSDS feed from ../shared/data (5.6k records) into a temporary folder.
 Ratios are against torch measured in the same run; CPU seconds are given beside wall seconds
 because a busy machine stretches wall time far more than the work done.
@@ -118,9 +119,11 @@ def phase_query(kind: str, backend: str, variant: str, models: str, queries_file
     }
 
 
-def index_run(library: Path, home: Path, models: Path, kind: str, backend: str) -> dict:
-    """`helpmate kb index --rebuild` over the whole library: wall time and the child's peak memory."""
-    env = {
+SITUATION = "lonely since his wife died last year, he used to love woodwork and has money worries"
+
+
+def helpmate_env(library: Path, home: Path, models: Path, kind: str, backend: str) -> dict[str, str]:
+    return {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "HELPMATE_KNOWLEDGE": str(library),
@@ -129,26 +132,44 @@ def index_run(library: Path, home: Path, models: Path, kind: str, backend: str) 
         "HELPMATE_EMBEDDER": kind,
         "HELPMATE_EMBEDDER_BACKEND": backend,
     }
+
+
+def timed(env: dict[str, str], *args: str) -> dict:
+    """``helpmate ARGS`` in a process of its own: wall seconds, CPU seconds and its peak memory."""
     helpmate = str(Path(sys.executable).parent / "helpmate")
     script = (
         "import resource, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
         "subprocess.run(sys.argv[1:], check=True, capture_output=True)\n"
         "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(json.dumps({'seconds': round(time.perf_counter() - t, 1), 'cpu_s': round(r.ru_utime + r.ru_stime, 1),"
+        "print(json.dumps({'seconds': round(time.perf_counter() - t, 2), 'cpu_s': round(r.ru_utime + r.ru_stime, 2),"
         " 'peak_mb': r.ru_maxrss // 1024}))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script, helpmate, "kb", "index", "--rebuild"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        [sys.executable, "-c", script, helpmate, *args], capture_output=True, text=True, env=env, check=False
     )
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-3000:])
-        raise SystemExit("bench index failed")
+        raise SystemExit(f"bench: helpmate {args[0]} failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def index_run(library: Path, home: Path, models: Path, kind: str, backend: str) -> dict:
+    """`helpmate kb index --rebuild` over the whole library: wall time and the child's peak memory."""
+    return timed(helpmate_env(library, home, models, kind, backend), "kb", "index", "--rebuild")
+
+
+def suggest_run(library: Path, home: Path, models: Path, kind: str, backend: str, repeats: int = 3) -> dict:
+    """`helpmate suggest TEXT` from a cold process to its answer, over the index ``index_run`` built:
+    the median of ``repeats`` runs (the files are in the page cache after the first)."""
+    env = helpmate_env(library, home, models, kind, backend)
+    runs = [timed(env, "suggest", "--json", SITUATION) for _ in range(repeats)]
+    return {
+        "seconds_p50": statistics.median(r["seconds"] for r in runs),
+        "cpu_s_p50": statistics.median(r["cpu_s"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "runs": repeats,
+    }
 
 
 def import_library(work: Path) -> Path:
@@ -240,9 +261,14 @@ def main() -> None:
             family["agreement_with_torch"] = agreement(texts_file, paths, dim)
             if not args.no_index:
                 for backend in ("onnx", "torch"):
-                    family[f"kb_index_rebuild_{backend}"] = index_run(
-                        library, work / f"home-{kind}-{backend}", models, kind, backend
+                    home = work / f"home-{kind}-{backend}"
+                    family[f"kb_index_rebuild_{backend}"] = index_run(library, home, models, kind, backend)
+                    family[f"suggest_cold_process_{backend}"] = suggest_run(
+                        library, home, models, kind, backend
                     )
+                onnx, torch_run = family["suggest_cold_process_onnx"], family["suggest_cold_process_torch"]
+                family["suggest_speedup"] = round(torch_run["seconds_p50"] / onnx["seconds_p50"], 2)
+                family["suggest_cpu_speedup"] = round(torch_run["cpu_s_p50"] / onnx["cpu_s_p50"], 2)
             result[kind] = family
         print(json.dumps(result, indent=1))
     finally:

@@ -2,8 +2,8 @@
 
 The export (about 15 s, the only step that needs torch) goes where every home on the machine finds
 it (the default HELPMATE_MODELS_DIR, the user's cache), so it is made by the first run on a
-machine only; the sample library (161 records) is indexed with it once per session. The rest of
-the suite runs the model through torch in process (tests/integration/conftest.py): the same vectors.
+machine only. The session's sample index is built with it (`helpmate kb index`, once per session,
+tests/integration/conftest.py) and the gate queries that index through torch: the same vectors.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from helpmate.index.embedders import MiniLMEmbedder, make_embedder, prepare
 from helpmate.settings import Settings
-from tests.conftest import SAMPLE, env_with
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -37,20 +37,9 @@ print(json.dumps({"heavy": heavy}))
 
 
 @pytest.fixture(scope="session")
-def onnx_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("onnx")
-    env = env_with(
-        HELPMATE_HOME=str(root / "home"),
-        HELPMATE_KNOWLEDGE=str(SAMPLE),
-        HELPMATE_EMBEDDER="minilm",
-        HELPMATE_EMBEDDER_BACKEND="onnx",
-        HF_HUB_OFFLINE="1",
-    )
-    helpmate = str(Path(sys.executable).parent / "helpmate")
-    env.pop("HELPMATE_MODELS_DIR", None)
-    built = subprocess.run([helpmate, "kb", "index"], env=env, capture_output=True, text=True, timeout=1800)
-    assert built.returncode == 0, built.stderr
-    return env
+def onnx_home(sample_env: dict[str, str]) -> dict[str, str]:
+    """The session's sample home: indexed by `helpmate kb index` through ONNX (tests/integration/conftest.py)."""
+    return sample_env
 
 
 def test_suggest_answers_without_importing_torch(onnx_home: dict[str, str]) -> None:

@@ -82,7 +82,8 @@ class OnnxEmbedder:
     def prepare(self, say: Callable[[str], None] | None = None) -> bool:
         """Export the model if its files are missing or fail their sha256; True when it exported.
 
-        Called by ``helpmate kb index`` (once per machine; about 10 s of CPU for MiniLM, mostly importing torch)."""
+        Called by ``helpmate kb index`` and by a command that has to build a missing index (once per
+        machine; about 10 s of CPU for MiniLM, mostly importing torch)."""
         if self.problem() is None and self._checksum_problem() is None:
             return False
         from helpmate.knowledge.locks import exclusive
