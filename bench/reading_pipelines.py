@@ -98,11 +98,13 @@ def runtime(knowledge: Path | None, home: Path, cache: Path) -> tuple[Any, Cache
     """The engine as ``helpmate eval`` loads it, retrieval stubbed out, embeddings cached."""
     from helpmate.assistant.runtime import load_runtime
     from helpmate.errors import HelpmateError
-    from helpmate.index.embedders import make_embedder
+    from helpmate.index.embedders import embedder_for, prepare
     from helpmate.settings import SAMPLE_LIBRARY, Settings
 
     settings = Settings(home=home, knowledge=knowledge or SAMPLE_LIBRARY)
-    embedder = CachedEmbedder(make_embedder(settings.embedder), cache)
+    model = embedder_for(settings)  # HELPMATE_EMBEDDER and _BACKEND, as helpmate eval reads them
+    prepare(model)  # the ONNX export, if this machine has none yet
+    embedder = CachedEmbedder(model, cache)
     try:
         suggester = load_runtime(settings, embedder, warn_stale=False).suggester  # type: ignore[arg-type]
     except HelpmateError as exc:

@@ -9,8 +9,13 @@ user's real data:
   package (``helpmate/data/library``).
 - ``HELPMATE_CHROMA_URL``: use a Chroma server (``http://127.0.0.1:8000``) instead of the
   embedded store in ``HELPMATE_HOME``.
-- ``HELPMATE_EMBEDDER``: ``minilm`` (default, the real model) or ``hashing`` (a fast lexical
-  embedder with no torch, for tests and for trying things on a slow machine).
+- ``HELPMATE_EMBEDDER``: ``minilm`` (default, the real model), ``mpnet`` (a larger packaged model),
+  ``hashing`` (a fast lexical embedder with no model, for tests) or the path of a
+  sentence-transformers folder; ``HELPMATE_EMBEDDER_BACKEND``: ``onnx`` (default), ``onnx-int8`` or ``torch``.
+- ``HELPMATE_MODELS_DIR``: where exported and assembled models live. Default
+  ``~/.cache/helpmate/models`` (or ``$XDG_CACHE_HOME/helpmate/models``): they are made from the
+  packaged weights and the same for every home, so every home (and every test) on the machine
+  reuses one export instead of making its own.
 - ``HELPMATE_LLM__PROVIDER`` and friends: an optional language model (see ``LLMSettings``).
 
 Settings are read, highest first, from the environment, then ``HELPMATE_CONFIG`` (default
@@ -25,7 +30,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -40,6 +45,11 @@ SAMPLE_LIBRARY = data.path("library")
 
 def _default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "helpmate"
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "helpmate"
 
 
@@ -88,8 +98,12 @@ class Settings(BaseSettings):
     """The library directory (YAML records, needs taxonomy, safeguarding routes)."""
     chroma_url: str | None = None
     """A Chroma server to use instead of the embedded store, e.g. http://127.0.0.1:8000."""
-    embedder: Literal["minilm", "hashing"] = "minilm"
-    """Which embedder builds and queries the index."""
+    embedder: str = "minilm"
+    """Which embedder builds and queries the index: minilm, mpnet, hashing or a model folder's path."""
+    embedder_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
+    """How a sentence model runs: onnx (no torch when answering), onnx-int8 (faster, close) or torch."""
+    models_dir: Path | None = None
+    """Exported ONNX models and assembled packaged models; default ~/.cache/helpmate/models."""
     area: str | None = None
     """The area to suggest for when none is given."""
     debug: bool = False
@@ -101,6 +115,15 @@ class Settings(BaseSettings):
     insight: InsightSettings = InsightSettings()
     database_url: str | None = None
     """Where insight events go: unset is SQLite in HOME/insight.db; postgresql+psycopg://... for a team."""
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        """A name, or a folder that exists: a typo fails here, in one line, not deep in a load."""
+        value = value.strip()
+        if value in ("minilm", "mpnet", "hashing") or Path(value).expanduser().is_dir():
+            return value
+        raise ValueError(f"'{value}' is not minilm, mpnet, hashing or the path of a model folder")
 
     @classmethod
     def settings_customise_sources(
@@ -132,6 +155,10 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or _default_cache() / "models"
 
 
 def config_path() -> Path:

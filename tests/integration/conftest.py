@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,10 +87,30 @@ def sample_library() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> Runtime:
-    """The sample library indexed with the real model, once per session."""
-    settings = Settings(home=tmp_path_factory.mktemp("sample") / "home", knowledge=SAMPLE)
-    build_index(load_library(SAMPLE), settings.index_dir, open_store(settings), minilm)
+def sample_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A home with the sample library indexed by a real ``helpmate kb index`` on the default path
+    (ONNX Runtime fp32, exported once per machine into the user's cache: tests/integration/
+    test_onnx_embedder.py), once per session; the environment to run ``helpmate`` over it."""
+    env = env_with(
+        HELPMATE_HOME=str(tmp_path_factory.mktemp("sample") / "home"),
+        HELPMATE_KNOWLEDGE=str(SAMPLE),
+        HELPMATE_EMBEDDER="minilm",
+        HELPMATE_EMBEDDER_BACKEND="onnx",
+        HF_HUB_OFFLINE="1",
+    )
+    for name in ("HELPMATE_MODELS_DIR", "HELPMATE_CONFIG"):
+        env.pop(name, None)
+    helpmate = str(Path(sys.executable).parent / "helpmate")
+    built = subprocess.run([helpmate, "kb", "index"], env=env, capture_output=True, text=True, timeout=1800)
+    assert built.returncode == 0, built.stderr
+    return env
+
+
+@pytest.fixture(scope="session")
+def sample(sample_env: dict[str, str], minilm: MiniLMEmbedder) -> Runtime:
+    """The sample library's index (built through ONNX) queried through torch: the same vectors, so
+    the gate's figures hold for both paths."""
+    settings = Settings(home=Path(sample_env["HELPMATE_HOME"]), knowledge=SAMPLE)
     return load_runtime(settings, minilm)
 
 

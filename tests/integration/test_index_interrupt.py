@@ -56,6 +56,7 @@ def test_sigint_while_embedding_keeps_what_was_embedded(tmp_path: Path) -> None:
         HELPMATE_HOME=str(tmp_path / "home"),
         HELPMATE_KNOWLEDGE=str(library),
         HELPMATE_EMBEDDER="minilm",
+        HELPMATE_EMBEDDER_BACKEND="torch",  # the script holds MiniLMEmbedder (torch); ONNX: test_onnx_embedder
         HF_HUB_OFFLINE="1",
     )
     err_path = tmp_path / "stderr"

@@ -118,7 +118,7 @@ def test_kb_index_says_on_ctrl_c_what_was_kept_and_exits_130(
     from helpmate.cli import indexing
 
     stopping = InterruptingEmbedder(stop_after=CHUNK + 5)
-    monkeypatch.setattr("helpmate.index.embedders.make_embedder", lambda kind: stopping)
+    monkeypatch.setattr("helpmate.index.embedders.embedder_for", lambda settings: stopping)
     with pytest.raises(typer.Exit) as caught:
         indexing.run_index(rebuild=False)
     assert caught.value.exit_code == 130
@@ -126,7 +126,7 @@ def test_kb_index_says_on_ctrl_c_what_was_kept_and_exits_130(
     assert f"interrupted: kept {CHUNK} embedded records; run 'helpmate kb index' to go on" in err
     assert "Traceback" not in err
 
-    monkeypatch.setattr("helpmate.index.embedders.make_embedder", lambda kind: InterruptingEmbedder())
+    monkeypatch.setattr("helpmate.index.embedders.embedder_for", lambda settings: InterruptingEmbedder())
     indexing.run_index(rebuild=False)
     out = capsys.readouterr().out
     assert f"{CHUNK} kept from an interrupted build" in out

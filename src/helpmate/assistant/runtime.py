@@ -10,7 +10,7 @@ from helpmate.assistant.safeguarding import Safeguarding
 from helpmate.assistant.suggest import Suggester
 from helpmate.errors import HelpmateError
 from helpmate.index.builder import library_fingerprint
-from helpmate.index.embedders import Embedder, make_embedder
+from helpmate.index.embedders import Embedder, embedder_for, problem
 from helpmate.index.search import Index
 from helpmate.index.store import VectorStore
 from helpmate.settings import Settings
@@ -55,13 +55,18 @@ def open_store(settings: Settings) -> VectorStore:
 
 
 def load_runtime(settings: Settings, embedder: Embedder | None = None, *, warn_stale: bool = True) -> Runtime:
-    embedder = embedder or make_embedder(settings.embedder)
+    embedder = embedder or embedder_for(settings)
     index = Index.load(settings.index_dir, open_store(settings))
-    if index.manifest.get("embedder") != embedder.name:
+    built_with = index.manifest.get("embedder")
+    if built_with != embedder.name:
+        # Vectors of two models (or of one model with int8 weights) are not comparable: never mix them.
         raise HelpmateError(
-            f"the index was built with {index.manifest.get('embedder')}, but the embedder is {embedder.name}",
-            hint="run 'helpmate kb index' again with the same HELPMATE_EMBEDDER",
+            f"the index was built with the embedder {built_with}, but this run uses {embedder.name}"
+            f" (HELPMATE_EMBEDDER={settings.embedder}, HELPMATE_EMBEDDER_BACKEND={settings.embedder_backend})",
+            hint="set them back as they were when the index was built, or run 'helpmate kb index' with these",
         )
+    if missing := problem(embedder):
+        raise HelpmateError(missing, hint="run 'helpmate kb index', which prepares the model once")
     runtime = Runtime(
         settings,
         index,

@@ -136,20 +136,28 @@ def area_origin(settings: Settings, given: str | None) -> str:
 # --------------------------------------------------------------------------- the index
 
 
-def ensure_index(settings: Settings, *, rebuild_stale: bool = False) -> Embedder | None:
+def ensure_index(settings: Settings, *, rebuild_stale: bool = False) -> Embedder:
     """Build the index when there is none (a trainer or worker expects the command to work, as
     ``make chat`` does), or when the library changed since and ``rebuild_stale``; progress and
-    what is happening go to stderr. Returns the embedder it used, so the model loads once."""
+    what is happening go to stderr. The embedder's ONNX files are made first if this machine has
+    none yet (once, in a child process, as ``kb index`` does). Returns the embedder, so the model
+    loads once."""
     from helpmate.index.builder import library_fingerprint, read_manifest
+    from helpmate.index.embedders import embedder_for, prepare, problem
 
+    embedder = embedder_for(settings)
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         why = f"no index yet for {settings.knowledge}: building it"
     elif rebuild_stale and manifest.get("fingerprint") != _fingerprint(settings, library_fingerprint):
         why = "the library changed since the index was built: updating it"
     else:
-        return None
-    return _build(settings, why)
+        why = ""
+    # Only for an index this embedder built (or will build): another embedder's index is refused
+    # by load_runtime in one line before anything is made.
+    if (not manifest or why or manifest.get("embedder") == embedder.name) and problem(embedder):
+        prepare(embedder, say=lambda line: console_err(f"helpmate: {line}"))
+    return _build(settings, why, embedder) if why else embedder
 
 
 def _fingerprint(settings: Settings, fingerprint: Any) -> str | None:
@@ -159,18 +167,16 @@ def _fingerprint(settings: Settings, fingerprint: Any) -> str | None:
         return None
 
 
-def _build(settings: Settings, why: str) -> Embedder:
+def _build(settings: Settings, why: str, embedder: Embedder) -> Embedder:
     from helpmate.assistant.private import private_dir
     from helpmate.assistant.runtime import open_store
     from helpmate.cli.indexing import LOCK, PhaseView
     from helpmate.index.builder import build_index, read_manifest
-    from helpmate.index.embedders import make_embedder
     from helpmate.knowledge.library import load_library
     from helpmate.knowledge.locks import exclusive
 
     if not settings.home.exists():  # 0700: sessions of what citizens said are kept here too
         private_dir(settings.home, tighten=False)
-    embedder = make_embedder(settings.embedder)
     try:
         settings.index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -84,11 +84,12 @@ def run_index(rebuild: bool) -> None:
     from helpmate.assistant.runtime import open_store
     from helpmate.errors import HelpmateError
     from helpmate.index.builder import BuildInterrupted, build_index
-    from helpmate.index.embedders import make_embedder
+    from helpmate.index.embedders import embedder_for, prepare
     from helpmate.knowledge.library import load_library
     from helpmate.knowledge.locks import exclusive
 
     settings = settings_from_env()
+    embedder = embedder_for(settings)  # a wrong HELPMATE_EMBEDDER is one line before anything is made
     index_dir = settings.index_dir
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +98,8 @@ def run_index(rebuild: bool) -> None:
             f"cannot write the index in {index_dir}: {exc.strerror or exc}",
             hint="free some space or make HELPMATE_HOME writable",
         ) from exc
+    # The ONNX export, once per machine (in a child process: this one never imports torch).
+    prepare(embedder, say=lambda line: console_err(f"helpmate: {line}"))
     try:
         with (
             exclusive(index_dir / LOCK, "index build", notify=lambda line: console_err(f"helpmate: {line}")),
@@ -108,7 +111,7 @@ def run_index(rebuild: bool) -> None:
                 library,
                 index_dir,
                 open_store(settings),
-                make_embedder(settings.embedder),
+                embedder,
                 rebuild=rebuild,
                 progress=show,
             )

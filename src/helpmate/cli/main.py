@@ -45,11 +45,12 @@ def locate() -> None:
         ("vector store", settings.chroma_url or settings.chroma_dir, "HELPMATE_CHROMA_URL"),
         ("sessions", settings.sessions_dir, "HELPMATE_HOME"),
         ("logs", settings.logs_dir, "HELPMATE_HOME"),
+        ("models", settings.models_path, "HELPMATE_MODELS_DIR"),
     ]
     for label, value, env in rows:
         origin = "set by " + env if os.environ.get(env) else "default"
         typer.echo(f"{label:<13} {value}  ({origin})")
-    typer.echo(f"{'embedder':<13} {settings.embedder}")
+    typer.echo(f"{'embedder':<13} {settings.embedder} ({settings.embedder_backend})")
 
 
 @app.command()

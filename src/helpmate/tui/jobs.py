@@ -430,6 +430,8 @@ def run_index(settings: Settings, *, damaged: bool) -> str:
         HELPMATE_HOME=str(settings.home),
         HELPMATE_KNOWLEDGE=str(settings.knowledge),
         HELPMATE_EMBEDDER=settings.embedder,
+        HELPMATE_EMBEDDER_BACKEND=settings.embedder_backend,
+        HELPMATE_MODELS_DIR=str(settings.models_path),
     )
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if result.returncode == 0:
