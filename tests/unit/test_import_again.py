@@ -56,6 +56,16 @@ def test_an_unchanged_feed_gives_the_same_report_without_being_read_or_written(
     assert snapshot(empty_library) == before
 
 
+def test_the_first_import_into_a_bare_folder_is_not_read_again(
+    tmp_path: Path, feed: Path, reads: list[Path]
+) -> None:
+    library = tmp_path / "bare"
+    (library / "records").mkdir(parents=True)
+    first = import_feed(library, feed, "oruk", "bristol")  # adds the taxonomy, then the records
+    assert import_feed(library, feed, "oruk", "bristol").unchanged == first.added
+    assert reads == [feed]
+
+
 def test_a_changed_feed_taxonomy_or_hand_edit_is_read_in_full(
     empty_library: Path, feed: Path, tmp_path: Path, reads: list[Path]
 ) -> None:

@@ -225,7 +225,8 @@ def import_feed(
             init_library(library_root)
             report = _import(library_root, path, fmt, area, name, feed, explicit=source is not None)
             if inputs is not None:
-                _leave_note(library_root, inputs, report)
+                # Hashed again: init_library may have just added the taxonomy the hash covers.
+                _leave_note(library_root, feed_hash(library_root, path, fmt, area, source), report)
             return report
     except OSError as exc:  # a full disk, a read-only library: nothing was half-written
         where = exc.filename or library_root
