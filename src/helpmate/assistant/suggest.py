@@ -63,7 +63,7 @@ class Suggester:
                 classifier,
                 self.embed,
                 self.safeguarding.lex,
-                float(settings.get("concern", 0.98)),
+                float(settings.get("concern", 0.981)),
                 float(settings.get("check", 0.7)),
             )
 

@@ -36,7 +36,7 @@ class SemanticLayer:
     classifier: Classifier
     embed: Callable[[list[str]], np.ndarray]
     lex: Lexicon
-    concern: float = 0.98
+    concern: float = 0.981
     check: float = 0.7
 
     def units(self, reading: Reading) -> list[str]:
