@@ -45,6 +45,12 @@ def test_the_classifier_is_trained_at_build_and_loaded_from_the_generation(built
     classifier = load_classifier(Index.load(built / "home" / "index").need_vectors)
     assert classifier is not None
     assert NONE in classifier.classes and len(classifier.classes) > 2
+    # It reads the words beside the vector: what sets a risk apart from its lookalike.
+    assert len(classifier.vocab) == 2 and len(classifier.idf) == classifier.weights.shape[1] - 384
+    probs = classifier.probabilities(
+        MeaningEmbedder().embed(["she says he will kill her tonight"]), ["she says he will kill her tonight"]
+    )
+    assert probs.shape == (1, len(classifier.classes))
 
 
 def test_an_embedder_that_shares_words_only_gets_no_classifier(library: Path, tmp_path: Path) -> None:

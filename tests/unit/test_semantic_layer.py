@@ -99,3 +99,38 @@ def test_the_shipped_vectors_cover_the_bank_and_the_sample_taxonomy() -> None:
     missing = [t for t, k in zip(texts, text_keys(texts), strict=True) if bytes(k) not in known]
     assert not missing, f"{len(missing)} bank texts have no shipped vector, e.g. {missing[0]!r}"
     assert all(v.shape == (384,) for v in list(known.values())[:5])
+
+
+def test_a_risk_and_its_lookalike_that_a_sentence_model_cannot_tell_apart_are_told_by_their_words() -> None:
+    """MiniLM puts "do it properly" (suicide) beside "do the job properly": here the fake embedder
+    gives every text the same vector, so only the words can separate them, as the classifier the
+    index now trains reads them."""
+    from helpmate.index.classifier import Classifier, train_lexical
+
+    risks = [
+        "next time he will do it properly",
+        "says he will do it properly next time",
+        "told me he would do it properly",
+        "he wants to do it properly this time",
+    ]
+    lookalikes = [
+        "next time he will do the job properly",
+        "says he will do the garden properly",
+        "told me he would fix the boiler properly",
+        "he wants to learn to cook properly",
+    ]
+    ordinary = ["he wants to join a walking group", "she is looking for a lunch club"]
+    texts = risks + lookalikes + ordinary
+    labels = ["suicide"] * len(risks) + [NONE] * (len(lookalikes) + len(ordinary))
+
+    def same(parts: list[str]) -> np.ndarray:
+        return np.ones((len(parts), 4), dtype=np.float32) / 2.0
+
+    trained = train_lexical(texts, same(texts), labels)
+    classifier = Classifier.from_arrays(trained.to_arrays("semantic"), "semantic")  # as the index keeps it
+    assert classifier is not None
+    words = SemanticLayer(classifier, same, lexicon(), concern=0.6, check=0.5)
+    risk = words.matches(READER.read("Rang about his council tax. He said next time he will do it properly."))
+    assert [(m.kind, m.level) for m in risk] == [("suicide", "concern")]
+    assert "properly" in risk[0].evidence and "council tax" not in risk[0].evidence
+    assert words.matches(READER.read("He said next time he will do the job properly, he is a joiner.")) == []

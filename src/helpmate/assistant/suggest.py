@@ -63,7 +63,7 @@ class Suggester:
                 classifier,
                 self.embed,
                 self.safeguarding.lex,
-                float(settings.get("concern", 0.95)),
+                float(settings.get("concern", 0.981)),
                 float(settings.get("check", 0.7)),
             )
 

@@ -1,8 +1,8 @@
 """Training the semantic safeguarding layer when the index is built.
 
 The exemplar bank (``knowledge/bank.py``) is embedded with the index's embedder, the taxonomy's
-everyday examples are added as texts that are not risks, and a softmax classifier
-(``index/classifier.py``) is trained on them. Its weights are kept with the need vectors of the
+everyday examples are added as texts that are not risks, and a classifier over their vectors and
+their words (``index/classifier.py``) is trained on them. Its weights are kept with the need vectors of the
 generation, so a search only multiplies a few vectors; the bank's texts are never embedded again
 until the bank, the taxonomy or the embedder changes; the shipped bank's vectors for MiniLM come
 with the package (``vectors-all-MiniLM-L6-v2.npz``).
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from helpmate import data
-from helpmate.index.classifier import Classifier, train
+from helpmate.index.classifier import Classifier, train_lexical
 from helpmate.index.embedders import Embedder
 from helpmate.knowledge.bank import NONE, Bank, load_bank
 from helpmate.knowledge.records import Need
@@ -44,12 +44,14 @@ def semantic_arrays(
     risk_vecs = embed_bank(embedder, texts)
     keep = np.array([needs[int(i)].id not in excluded for i in example_need], dtype=bool)
     ordinary = example_vecs[keep] if len(example_vecs) else np.zeros((0, risk_vecs.shape[1]), np.float32)
+    examples = [ex for n in needs for ex in n.examples]
     vectors = np.vstack([risk_vecs, ordinary])
+    all_texts = [*texts, *(ex for ex, kept in zip(examples, keep, strict=True) if kept)]
     all_labels = [*labels, *([NONE] * len(ordinary))]
     is_none = np.array([label == NONE for label in all_labels])
     # Risks and not-risks weigh the same in all.
     weights = np.where(is_none, 0.5 / max(1, is_none.sum()), 0.5 / max(1, (~is_none).sum()))
-    return train(vectors, all_labels, weights).to_arrays(PREFIX) | {
+    return train_lexical(all_texts, vectors, all_labels, weights).to_arrays(PREFIX) | {
         "semantic_bank": np.array([bank.fingerprint])
     }
 

@@ -2,9 +2,10 @@
 
 Rules see only the phrasings someone wrote a rule for, and risk is said in endless ways ("next
 time he'd do it properly", "keeps her bank card while she goes without"). This layer embeds each
-sentence and clause of a message with the index's embedder and scores it with the classifier
-trained, when the index was built, on the exemplar bank (helpmate/data/safeguarding/bank-*.yaml)
-and the taxonomy's everyday examples (``index/semantic.py``). A part whose probability of some kind
+sentence and clause of a message with the index's embedder and scores its vector and its words
+with the classifier trained, when the index was built, on the exemplar bank
+(helpmate/data/safeguarding/bank-*.yaml) and the taxonomy's everyday examples
+(``index/semantic.py``, ``index/classifier.py``). A part whose probability of some kind
 of risk reaches ``concern`` raises a concern; one that reaches only ``check`` raises a quieter
 "worth asking about". A part that answers a risk with a no or puts it in the past ("asked about
 ending it, said no"; "years ago") is left out, as the rules leave it out. The evidence shown is
@@ -35,7 +36,7 @@ class SemanticLayer:
     classifier: Classifier
     embed: Callable[[list[str]], np.ndarray]
     lex: Lexicon
-    concern: float = 0.95
+    concern: float = 0.981
     check: float = 0.7
 
     def units(self, reading: Reading) -> list[str]:
@@ -54,7 +55,7 @@ class SemanticLayer:
         units = self.units(reading)
         if not units:
             return []
-        probs = self.classifier.probabilities(self.embed(units))
+        probs = self.classifier.probabilities(self.embed(units), units)
         none = self.classifier.classes.index(NONE)
         risk = 1.0 - probs[:, none]
         probs[:, none] = -1.0
