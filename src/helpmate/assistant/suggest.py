@@ -63,7 +63,12 @@ class Suggester:
                 classifier,
                 self.embed,
                 self.safeguarding.lex,
-                float(settings.get("concern", 0.981)),
+                # An index built before the classifier read words keeps its own, calibrated bar.
+                float(
+                    settings.get("concern", 0.981)
+                    if classifier.vocab
+                    else settings.get("concern_vectors_only", 0.95)
+                ),
                 float(settings.get("check", 0.7)),
             )
 

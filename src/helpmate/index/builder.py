@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from helpmate.errors import HelpmateError
 from helpmate.index.embedders import Embedder
 from helpmate.index.keyword import KeywordIndex
+from helpmate.index.semantic import FORMAT as SEMANTIC_FORMAT
 from helpmate.index.semantic import embed_bank, semantic_arrays
 from helpmate.index.store import ALL_AREAS, PREFIX, VectorStore, area_key
 from helpmate.index.text import TOKENIZER
@@ -181,7 +182,9 @@ def build_index(
     embed_hashes = {rid: hashlib.sha256(text.encode()).hexdigest()[:16] for rid, text in texts.items()}
     # The need vectors carry the semantic safeguarding classifier, trained on the exemplar bank.
     bank = load_bank(library.root)
-    needs_hash = hashlib.sha256((_hash_models(library.needs) + bank.fingerprint).encode()).hexdigest()[:16]
+    needs_hash = hashlib.sha256(
+        (_hash_models(library.needs) + bank.fingerprint + SEMANTIC_FORMAT).encode()
+    ).hexdigest()[:16]
     # The areas (places, localities) travel in the snapshot: a changed areas.yaml makes a new one.
     areas_hash = _hash_models(library.areas)
     fingerprint = library_fingerprint(library.root)

@@ -26,6 +26,11 @@ from helpmate.knowledge.records import Need
 PREFIX = "semantic"
 
 
+FORMAT = "words-and-vectors-1"
+"""What the classifier reads; the index trains it again when this changes (an index built before
+it read words keeps its vector-only classifier, at that classifier's own bar, until then)."""
+
+
 def training_settings() -> dict[str, Any]:
     from helpmate.knowledge.library import read_yaml
 
