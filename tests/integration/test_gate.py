@@ -24,3 +24,13 @@ def test_sample_set_meets_its_floors(sample: Runtime) -> None:
 def test_oruk_sets_meet_their_floors(oruk, name: str) -> None:  # type: ignore[no-untyped-def]
     summary = summarise(run_cases(oruk.suggester, load_cases(REPO / "evals" / f"{name}.yaml")))
     assert check(summary, load_thresholds(REPO / "evals" / "thresholds.toml")[name]) == []
+
+
+@pytest.mark.parametrize("name", ["dev", "independent-a", "independent-b"])
+def test_safeguarding_sets_meet_their_floors(sample: Runtime, name: str) -> None:
+    """Risks raised and lookalikes alerted on the safeguarding sets, the independent ones included,
+    held at what they measured (README, limits): a change that loses risks or raises more alarms fails."""
+    cases = load_cases(REPO / "evals" / "safeguarding" / f"{name}.yaml")
+    summary = summarise(run_cases(sample.suggester, cases))
+    failures = check(summary, load_thresholds(REPO / "evals" / "thresholds.toml")[f"safeguarding-{name}"])
+    assert failures == [], failures
